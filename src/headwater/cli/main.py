@@ -1,0 +1,142 @@
+"""The ``headwater`` command. Commands parse, call one function of a lower layer, and render.
+
+Heavy imports stay inside the commands so ``headwater version`` starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from typing import Any
+
+import click
+
+from headwater import __version__
+from headwater.cli.errors import CliError
+
+
+def _settings() -> Any:
+    from headwater.config import Settings
+
+    try:
+        return Settings.load()
+    except ValueError as err:
+        raise CliError(str(err)) from None
+
+
+def _parse_datetime(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    import pendulum
+
+    try:
+        parsed = pendulum.parse(value)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        raise CliError(f"{option} {value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-01T00:00:00+00:00).")
+    if not isinstance(parsed, pendulum.DateTime):
+        parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")  # type: ignore[union-attr]
+    return parsed
+
+
+def _parse_conf(value: str | None) -> dict[str, Any]:
+    if value is None:
+        return {}
+    try:
+        conf = json.loads(value)
+    except json.JSONDecodeError as err:
+        raise CliError(f"--conf is not valid JSON ({err.msg} at position {err.pos}): {value!r}") from None
+    if not isinstance(conf, dict):
+        raise CliError(f"--conf must be a JSON object such as '{{\"key\": 1}}'; got {type(conf).__name__}.")
+    return conf
+
+
+@click.group()
+def main() -> None:
+    """headwater: run Airflow-style DAGs with Airflow's semantics."""
+
+
+@main.command()
+def version() -> None:
+    """Print headwater's version."""
+    click.echo(__version__)
+
+
+@main.group()
+def dags() -> None:
+    """Work with DAGs."""
+
+
+_MARKS = {"success": "ok", "failed": "FAILED", "skipped": "skipped", "upstream_failed": "upstream_failed",
+          "up_for_retry": "retry"}
+
+
+@dags.command("test")
+@click.argument("target")
+@click.option("--dag-id", help="Pick one DAG when the file holds several.")
+@click.option("--logical-date", help="Logical date (ISO 8601); default: now.")
+@click.option("--run-type", type=click.Choice(["scheduled", "manual"]),
+              help="Create the run the scheduler (scheduled) or a trigger (manual) would; default: like `airflow dags test`.")
+@click.option("--now", "now_", help="The wall clock the run sees (ISO 8601); default: the real clock.")
+@click.option("--conf", help="Run conf as a JSON object.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's states and XComs as JSON on stdout.")
+def test_dag(target: str, dag_id: str | None, logical_date: str | None, run_type: str | None, now_: str | None,
+             conf: str | None, as_json: bool) -> None:
+    """Run one DAG run in this process and show each task's final state.
+
+    TARGET is a DAG file or the id of a DAG in the DAGs folder.
+    """
+    conf_value = _parse_conf(conf)
+    logical = _parse_datetime(logical_date, "--logical-date")
+    now = _parse_datetime(now_, "--now")
+    settings = _settings()
+    from headwater.errors import HeadwaterError
+    from headwater.scheduler.dagtest import run_dag_test
+
+    progress = sys.stderr if as_json else sys.stdout
+
+    def report(ti: Any) -> None:
+        label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+        state = ti.state.value if ti.state else "none"
+        why = f"  ({ti.reason})" if state != "success" and ti.reason else ""
+        click.echo(f"{_MARKS.get(state, state):>15}  {label}{why}", file=progress)
+
+    def replaced(run_id: str) -> None:
+        click.echo(f"Replacing the earlier run {run_id!r} of this DAG and logical date.", err=True)
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            result = run_dag_test(settings, target, dag_id=dag_id, logical_date=logical, run_type=run_type, now=now,
+                                  conf=conf_value, on_task_done=report, on_replaced=replaced)
+    except HeadwaterError as err:
+        raise CliError(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        run = result.run
+        click.echo(f"DAG run {run.run_id} of {run.dag_id}: {run.state.value} ({run.reason})")
+    if result.failed:
+        sys.exit(1)
+
+
+@dags.command("list")
+@click.argument("path", required=False)
+@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
+def list_dags(path: str | None, output: str) -> None:
+    """List the DAGs in a file or folder (default: the DAGs folder), with import errors."""
+    from headwater.dagbag import DagBag
+
+    bag = DagBag.load(path or _settings().dags_folder)
+    rows = [
+        {"dag_id": d.dag_id, "fileloc": d.fileloc, "schedule": d.timetable.summary, "tasks": len(d.task_dict)}
+        for d in sorted(bag.dags.values(), key=lambda d: d.dag_id)
+    ]
+    if output == "json":
+        click.echo(json.dumps({"dags": rows, "import_errors": bag.import_errors}, indent=2))
+    else:
+        for row in rows:
+            click.echo(f"{row['dag_id']:<40} {row['schedule']:<15} {row['tasks']:>4} tasks  {row['fileloc']}")
+        for filename, error in bag.import_errors.items():
+            click.echo(f"Import error in {filename}:\n  {error}", err=True)
+    if bag.import_errors:
+        sys.exit(1)

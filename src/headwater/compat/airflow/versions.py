@@ -1,0 +1,3 @@
+"""The Airflow version whose behaviour headwater reproduces."""
+
+AIRFLOW_VERSION = "2.10.5"

@@ -1,0 +1,98 @@
+"""TaskFlow: ``@task`` and friends, ``@dag``, ``@task_group``, ``@setup`` / ``@teardown``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from headwater.decorators.base import TaskDecorator, make_decorator
+from headwater.decorators.operators import (
+    DecoratedBashOperator,
+    DecoratedBranchOperator,
+    DecoratedPythonOperator,
+    DecoratedShortCircuitOperator,
+)
+from headwater.model.dag import dag
+from headwater.model.taskgroup import TaskGroup
+
+
+class _TaskNamespace:
+    """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash``."""
+
+    def __call__(
+        self, python_callable: Callable[..., Any] | None = None, *, multiple_outputs: bool | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return make_decorator(DecoratedPythonOperator, python_callable, multiple_outputs, kwargs)
+
+    python = __call__
+
+    def branch(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return make_decorator(DecoratedBranchOperator, python_callable, False, kwargs)
+
+    def short_circuit(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return make_decorator(DecoratedShortCircuitOperator, python_callable, False, kwargs)
+
+    def bash(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return make_decorator(DecoratedBashOperator, python_callable, False, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit "
+            "or @task.bash."
+        )
+
+
+task = _TaskNamespace()
+
+
+def _as_decorator(function: Callable[..., Any] | TaskDecorator) -> TaskDecorator:
+    if isinstance(function, TaskDecorator):
+        return function
+    decorator: TaskDecorator = task(function)
+    return decorator
+
+
+def setup(function: Callable[..., Any] | TaskDecorator) -> TaskDecorator:
+    """Mark a TaskFlow task as a setup task."""
+    decorated = _as_decorator(function)
+    decorated.is_setup = True
+    return decorated
+
+
+def teardown(
+    function: Callable[..., Any] | TaskDecorator | None = None, *, on_failure_fail_dagrun: bool = False
+) -> Any:
+    """Mark a TaskFlow task as a teardown task (rule ``all_done_setup_success``)."""
+
+    def wrap(fn: Callable[..., Any] | TaskDecorator) -> TaskDecorator:
+        decorated = _as_decorator(fn)
+        decorated.is_teardown = True
+        decorated.on_failure_fail_dagrun = on_failure_fail_dagrun
+        return decorated
+
+    return wrap(function) if function is not None else wrap
+
+
+def task_group(
+    python_callable: Callable[..., Any] | None = None, *, group_id: str | None = None, **group_kwargs: Any
+) -> Any:
+    """The function's body builds a task group; calling it returns what the body returned, or the group."""
+
+    if isinstance(python_callable, str):  # @task_group("name")
+        group_id, python_callable = python_callable, None
+
+    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def factory(*args: Any, **kwargs: Any) -> Any:
+            with TaskGroup(group_id or function.__name__, **group_kwargs) as group:
+                result = function(*args, **kwargs)
+            return result if result is not None else group
+
+        return factory
+
+    return wrap(python_callable) if python_callable is not None else wrap
+
+
+__all__ = ["dag", "setup", "task", "task_group", "teardown"]

@@ -1,0 +1,82 @@
+"""Operators behind the decorators: they call the decorated function with resolved arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from headwater.errors import TaskError
+from headwater.operators.bash import BashOperator
+from headwater.operators.python import BranchPythonOperator, PythonOperator, ShortCircuitOperator, call_kwargs
+
+
+class DecoratedPythonOperator(PythonOperator):
+    """``@task``: the return value is pushed; with ``multiple_outputs`` each dict key is pushed too."""
+
+    custom_operator_name = "@task"
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        result = super().execute(context)
+        return push_multiple_outputs(self, context, result)
+
+
+def push_multiple_outputs(task: Any, context: dict[str, Any], result: Any) -> Any:
+    if not task.multiple_outputs or result is None:
+        return result
+    if not isinstance(result, dict):
+        raise TaskError(
+            f"Task {task.task_id!r} has multiple_outputs=True but returned {type(result).__name__}; "
+            "return a dict, or drop multiple_outputs."
+        )
+    for key in result:
+        if not isinstance(key, str):
+            raise TaskError(
+                f"Task {task.task_id!r}: with multiple_outputs every key must be a string; got {key!r}."
+            )
+    for key, value in result.items():
+        context["ti"].xcom_push(key=key, value=value)
+    return result
+
+
+class DecoratedBranchOperator(BranchPythonOperator):
+    """``@task.branch``."""
+
+    custom_operator_name = "@task.branch"
+
+
+class DecoratedShortCircuitOperator(ShortCircuitOperator):
+    """``@task.short_circuit``."""
+
+    custom_operator_name = "@task.short_circuit"
+
+
+class DecoratedBashOperator(BashOperator):
+    """``@task.bash``: the function returns the command to run (templated like ``bash_command``)."""
+
+    custom_operator_name = "@task.bash"
+    template_fields = ("bash_command", "env", "cwd", "op_args", "op_kwargs")
+
+    def __init__(
+        self,
+        *,
+        python_callable: Any,
+        op_args: list[Any] | None = None,
+        op_kwargs: dict[str, Any] | None = None,
+        multiple_outputs: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("bash_command", None)
+        super().__init__(bash_command="", **kwargs)
+        self.python_callable = python_callable
+        self.op_args = list(op_args or [])
+        self.op_kwargs = dict(op_kwargs or {})
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        merged = {**context, **self.op_kwargs}
+        command = self.python_callable(*self.op_args, **call_kwargs(self.python_callable, merged, self.op_args))
+        if not isinstance(command, str) or not command.strip():
+            raise TaskError(
+                f"Task {self.task_id!r}: a @task.bash function must return a non-empty command string; "
+                f"got {command!r}."
+            )
+        self.bash_command = context["ti"].render(command)
+        return super().execute(context)

@@ -1,0 +1,143 @@
+"""Every error headwater raises, in one tree.
+
+    HeadwaterError
+    ├── DagDefinitionError (ValueError)        a DAG that cannot be built as written
+    │   ├── CycleError                         the dependencies loop
+    │   ├── DuplicateTaskIdError               two tasks share an id
+    │   └── UnknownTriggerRule                 a trigger rule that does not exist
+    ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
+    ├── DagImportError (ImportError)           a DAG file raised while being imported
+    ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
+    ├── ConfigError (ValueError)               a setting that cannot be used
+    └── TaskError                              raised inside a task run (fails the task)
+        ├── UnknownBranchTarget (ValueError)   a branch returned an id that is no task of the DAG
+        ├── XComSerializationError (TypeError) an XCom value the serializer cannot store
+        ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
+        └── FailTask                           the task fails now, no retry (AirflowFailException)
+
+Each message names the DAG, the task, what happened and the fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+
+class HeadwaterError(Exception):
+    """Base of every error headwater raises on purpose."""
+
+
+class DagDefinitionError(HeadwaterError, ValueError):
+    """Raised when a DAG cannot be built the way it is written."""
+
+
+class CycleError(DagDefinitionError):
+    """Raised when a DAG's dependencies form a cycle."""
+
+    def __init__(self, dag_id: str, cycle: Sequence[str]) -> None:
+        self.dag_id, self.cycle = dag_id, list(cycle)
+        path = " >> ".join([*cycle, cycle[0]])
+        super().__init__(
+            f"DAG {dag_id!r} has a cycle: {path}. Remove one of these dependencies so the tasks can be ordered."
+        )
+
+
+class DuplicateTaskIdError(DagDefinitionError):
+    """Raised when a second task is added with an id the DAG already has."""
+
+    def __init__(self, dag_id: str, task_id: str) -> None:
+        self.dag_id, self.task_id = dag_id, task_id
+        super().__init__(
+            f"DAG {dag_id!r} already has a task {task_id!r}. Task ids must be unique within a DAG: "
+            "rename one of them."
+        )
+
+
+class UnknownTriggerRule(DagDefinitionError):
+    """Raised when a task names a trigger rule that does not exist."""
+
+    def __init__(self, dag_id: str | None, task_id: str, rule: str) -> None:
+        from headwater.model.trigger_rule import TriggerRule
+
+        self.dag_id, self.task_id, self.rule = dag_id, task_id, rule
+        valid = sorted(TriggerRule.all_triggers())
+        close = difflib.get_close_matches(rule, valid, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        super().__init__(
+            f"DAG {dag_id!r}, task {task_id!r}: unknown trigger rule {rule!r}.{hint} "
+            f"Valid rules: {', '.join(valid)}."
+        )
+
+
+class DagNotFound(HeadwaterError, LookupError):
+    """Raised when no DAG with the requested id was found."""
+
+    def __init__(self, dag_id: str, where: str, available: Iterable[str]) -> None:
+        self.dag_id = dag_id
+        names = sorted(available)
+        listing = ", ".join(repr(n) for n in names) if names else "none"
+        super().__init__(f"No DAG {dag_id!r} in {where}. DAGs found there: {listing}.")
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0])
+
+
+class DagImportError(HeadwaterError, ImportError):
+    """Raised (or recorded) when a DAG file fails to import."""
+
+    def __init__(self, filename: str, detail: str) -> None:
+        self.filename_, self.detail = filename, detail
+        super().__init__(f"DAG file {filename} failed to import:\n{detail}")
+
+
+class BadRunConf(HeadwaterError, ValueError):
+    """Raised when a run's ``conf`` is not usable."""
+
+
+class ConfigError(HeadwaterError, ValueError):
+    """Raised when a configuration value cannot be used."""
+
+
+class TaskError(HeadwaterError):
+    """Base of errors raised while a task instance runs."""
+
+
+class SkipTask(TaskError):
+    """Raise inside a task to mark it skipped (Airflow: ``AirflowSkipException``)."""
+
+
+class FailTask(TaskError):
+    """Raise inside a task to fail it at once, without retries (Airflow: ``AirflowFailException``)."""
+
+
+class UnknownBranchTarget(TaskError, ValueError):
+    """Raised when a branch callable returns an id that is not a task of the DAG."""
+
+    def __init__(self, dag_id: str, task_id: str, returned: Sequence[str], choices: Sequence[str]) -> None:
+        self.dag_id, self.task_id, self.returned, self.choices = dag_id, task_id, list(returned), list(choices)
+        bad = ", ".join(repr(r) for r in returned)
+        hints = []
+        for r in returned:
+            close = difflib.get_close_matches(r, choices, n=1)
+            if close:
+                hints.append(f" Did you mean {close[0]!r}?")
+        listing = ", ".join(repr(c) for c in choices)
+        super().__init__(
+            f"DAG {dag_id!r}, task {task_id!r}: the branch returned {bad}, which is no task in this DAG."
+            f"{''.join(hints)} Downstream ids: {listing}."
+        )
+
+
+class XComSerializationError(TaskError, TypeError):
+    """Raised when an XCom value cannot be serialized by the configured backend."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str, value: object, detail: str = "") -> None:
+        self.dag_id, self.task_id, self.key = dag_id, task_id, key
+        self.type_name = f"{type(value).__module__}.{type(value).__qualname__}"
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            f"DAG {dag_id!r}, task {task_id!r}: cannot store XCom {key!r} of type {self.type_name}{extra}. "
+            "Return JSON-compatible data (dict, list, str, int, float, bool, None, dates), convert the value "
+            "first, or set a custom XCom backend (HEADWATER__CORE__XCOM_BACKEND) that can store it."
+        )

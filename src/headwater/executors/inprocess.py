@@ -1,0 +1,31 @@
+"""``InProcessExecutor``: runs each submitted try at once, in this process (``dags test``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from headwater.executors.base import WorkItem
+from headwater.runtime.context import RunEnvironment
+from headwater.runtime.runner import TaskOutcome, run_task
+
+
+class InProcessExecutor:
+    """Immediate mode: the same runtime as the workers, without a process boundary."""
+
+    def __init__(self, env: RunEnvironment) -> None:
+        self.env = env
+        self._done: list[TaskOutcome] = []
+
+    def submit(self, work: WorkItem) -> None:
+        task = self.env.dag.task_dict[work.task_id]
+        self._done.append(
+            run_task(self.env, task, map_index=work.map_index, try_number=work.try_number,
+                     mapped_kwargs=work.mapped_kwargs)
+        )
+
+    def events(self, timeout: float = 0.0) -> Iterator[TaskOutcome]:
+        done, self._done = self._done, []
+        yield from done
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        self._done.clear()

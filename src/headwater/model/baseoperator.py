@@ -1,0 +1,352 @@
+"""``BaseOperator``: one task of a DAG, with Airflow's constructor arguments and dependency wiring."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from headwater.model import context_stack
+from headwater.model.dependencies import DependencyMixin, as_list
+from headwater.model.trigger_rule import TriggerRule, parse_trigger_rule
+
+if TYPE_CHECKING:
+    from headwater.model.dag import DAG
+    from headwater.model.mapping import OperatorPartial
+    from headwater.model.taskgroup import TaskGroup
+    from headwater.model.xcomarg import XComArg
+
+Callback = Callable[[dict[str, Any]], Any]
+
+
+def _accepted_names(init: Callable[..., None]) -> tuple[frozenset[str], bool]:
+    params = inspect.signature(init).parameters.values()
+    names = frozenset(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return names, any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+def default_args_for(
+    operator_class: type[BaseOperator], dag: DAG | None, group: TaskGroup | None, explicit: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ``default_args`` (DAG, then groups, then the task's own) that ``operator_class`` accepts."""
+    defaults: dict[str, Any] = dict(dag.default_args) if dag is not None else {}
+    if group is not None:
+        defaults.update(group.inherited_default_args())
+    defaults.update(explicit or {})
+    names, has_var_kw = _accepted_names(operator_class.__init__)
+    accepted = names | _BASE_NAMES if has_var_kw else names
+    return {key: value for key, value in defaults.items() if key in accepted}
+
+
+def _apply_defaults(init: Callable[..., None]) -> Callable[..., None]:
+    """Fill missing constructor arguments from ``default_args`` and wire XComArg inputs (outermost call)."""
+
+    @functools.wraps(init)
+    def wrapper(self: BaseOperator, *args: Any, **kwargs: Any) -> None:
+        if self.__dict__.get("_hw_defaults_applied"):
+            init(self, *args, **kwargs)
+            return
+        self.__dict__["_hw_defaults_applied"] = True
+        dag = kwargs.get("dag") or context_stack.current_dag()
+        group = kwargs.get("task_group") or context_stack.current_group(dag)
+        defaults = default_args_for(type(self), dag, group, kwargs.pop("default_args", None))
+        for key, value in defaults.items():
+            kwargs.setdefault(key, value)
+        init(self, *args, **kwargs)
+        if kwargs.get("_hw_unmapped_from") is None:
+            from headwater.model.xcomarg import find_xcomargs
+
+            for field in self.template_fields:
+                for arg in find_xcomargs(getattr(self, field, None)):
+                    self.set_upstream(arg.operator)
+
+    wrapper._hw_wrapped = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+class BaseOperator(DependencyMixin):
+    """The unit of work in a DAG. Subclasses implement ``execute(context)``."""
+
+    template_fields: ClassVar[Sequence[str]] = ()
+    template_ext: ClassVar[Sequence[str]] = ()
+    template_fields_renderers: ClassVar[dict[str, str]] = {}
+    ui_color: ClassVar[str] = "#fff"
+    is_mapped: ClassVar[bool] = False
+    is_branch: ClassVar[bool] = False
+    """Set by operators whose return value names the downstream tasks to follow."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_hw_wrapped", False):
+            cls.__init__ = _apply_defaults(init)  # type: ignore[method-assign]
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        owner: str = "headwater",
+        email: str | Iterable[str] | None = None,
+        trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
+        retries: int | None = 0,
+        retry_delay: timedelta | float = timedelta(seconds=300),
+        retry_exponential_backoff: bool = False,
+        max_retry_delay: timedelta | float | None = None,
+        execution_timeout: timedelta | None = None,
+        do_xcom_push: bool = True,
+        multiple_outputs: bool = False,
+        pool: str | None = None,
+        pool_slots: int = 1,
+        queue: str = "default",
+        priority_weight: int = 1,
+        weight_rule: str = "downstream",
+        depends_on_past: bool = False,
+        wait_for_downstream: bool = False,
+        params: dict[str, Any] | None = None,
+        doc_md: str | None = None,
+        doc: str | None = None,
+        start_date: Any = None,
+        end_date: Any = None,
+        on_success_callback: Callback | list[Callback] | None = None,
+        on_failure_callback: Callback | list[Callback] | None = None,
+        on_retry_callback: Callback | list[Callback] | None = None,
+        on_skipped_callback: Callback | list[Callback] | None = None,
+        on_execute_callback: Callback | list[Callback] | None = None,
+        dag: DAG | None = None,
+        task_group: TaskGroup | None = None,
+        _hw_unmapped_from: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("email_on_failure", None)
+        kwargs.pop("email_on_retry", None)
+        kwargs.pop("task_display_name", None)
+        kwargs.pop("executor_config", None)
+        kwargs.pop("run_as_user", None)
+        kwargs.pop("sla", None)
+        kwargs.pop("resources", None)
+        kwargs.pop("max_active_tis_per_dag", None)
+        kwargs.pop("max_active_tis_per_dagrun", None)
+        kwargs.pop("executor", None)
+        kwargs.pop("inlets", None)
+        kwargs.pop("outlets", None)
+        kwargs.pop("provide_context", None)  # Airflow 1 leftover: context is always provided
+        if kwargs:
+            raise TypeError(
+                f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id!r}): "
+                f"{sorted(kwargs)}. Remove them or check their spelling."
+            )
+        self.owner = owner
+        self.email = email
+        self.retries = int(retries or 0)
+        self.retry_delay = retry_delay if isinstance(retry_delay, timedelta) else timedelta(seconds=retry_delay)
+        self.retry_exponential_backoff = retry_exponential_backoff
+        if max_retry_delay is not None and not isinstance(max_retry_delay, timedelta):
+            max_retry_delay = timedelta(seconds=max_retry_delay)
+        self.max_retry_delay = max_retry_delay
+        self.execution_timeout = execution_timeout
+        self.do_xcom_push = do_xcom_push
+        self.multiple_outputs = multiple_outputs
+        self.pool = pool or "default_pool"
+        self.pool_slots = pool_slots
+        self.queue = queue
+        self.priority_weight = priority_weight
+        self.weight_rule = weight_rule
+        self.depends_on_past = depends_on_past
+        self.wait_for_downstream = wait_for_downstream
+        self.doc_md = doc_md or doc
+        self.start_date = start_date
+        self.end_date = end_date
+        self.on_success_callback = on_success_callback
+        self.on_failure_callback = on_failure_callback
+        self.on_retry_callback = on_retry_callback
+        self.on_skipped_callback = on_skipped_callback
+        self.on_execute_callback = on_execute_callback
+        self.is_setup = False
+        self.is_teardown = False
+        self.on_failure_fail_dagrun = False
+        self.upstream_task_ids: set[str] = set()
+        self.downstream_task_ids: set[str] = set()
+        self._own_params = dict(params or {})
+
+        if _hw_unmapped_from is not None:  # a concrete instance of a mapped task, made at run time
+            self.task_id = _hw_unmapped_from.task_id
+            self.dag = _hw_unmapped_from.dag
+            self.task_group = _hw_unmapped_from.task_group
+            self.upstream_task_ids = set(_hw_unmapped_from.upstream_task_ids)
+            self.downstream_task_ids = set(_hw_unmapped_from.downstream_task_ids)
+            self.trigger_rule = _hw_unmapped_from.trigger_rule
+            return
+
+        dag = dag or context_stack.current_dag()
+        group = task_group or context_stack.current_group(dag)
+        self.task_group = group
+        self.task_id = group.child_id(task_id) if group is not None else task_id
+        self.trigger_rule = parse_trigger_rule(
+            trigger_rule, dag_id=dag.dag_id if dag else None, task_id=self.task_id
+        )
+        self.dag = None
+        if dag is not None:
+            dag.add_task(self)
+        if group is not None:
+            group.add(self)
+
+    # -- what Airflow code reads off a task -------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, Any]:
+        merged: dict[str, Any] = dict(self.dag.params) if self.dag is not None else {}
+        merged.update(self._own_params)
+        return merged
+
+    @property
+    def label(self) -> str:
+        group = self.task_group
+        if group is not None and group.group_id and self.task_id.startswith(group.group_id + "."):
+            return self.task_id[len(group.group_id) + 1 :]
+        return self.task_id
+
+    @property
+    def task_type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def operator_name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def upstream_list(self) -> list[BaseOperator]:
+        assert self.dag is not None
+        return [self.dag.task_dict[t] for t in sorted(self.upstream_task_ids)]
+
+    @property
+    def downstream_list(self) -> list[BaseOperator]:
+        assert self.dag is not None
+        return [self.dag.task_dict[t] for t in sorted(self.downstream_task_ids)]
+
+    @property
+    def roots(self) -> list[BaseOperator]:
+        return [self]
+
+    @property
+    def leaves(self) -> list[BaseOperator]:
+        return [self]
+
+    def get_direct_relative_ids(self, upstream: bool = False) -> set[str]:
+        return set(self.upstream_task_ids if upstream else self.downstream_task_ids)
+
+    def get_direct_relatives(self, upstream: bool = False) -> list[BaseOperator]:
+        return self.upstream_list if upstream else self.downstream_list
+
+    def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
+        """Every task reachable upstream (or downstream) of this one."""
+        assert self.dag is not None
+        return self.dag.reachable(self.task_id, upstream=upstream)
+
+    def get_flat_relatives(self, upstream: bool = False) -> list[BaseOperator]:
+        assert self.dag is not None
+        return [self.dag.task_dict[t] for t in sorted(self.get_flat_relative_ids(upstream=upstream))]
+
+    @property
+    def output(self) -> XComArg:
+        """The return value of this task, as an argument for another task."""
+        from headwater.model.xcomarg import XComArg
+
+        return XComArg(self)
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def set_upstream(self, other: Any) -> None:
+        for item in as_list(other):
+            _connect(item, self)
+
+    def set_downstream(self, other: Any) -> None:
+        for item in as_list(other):
+            _connect(self, item)
+
+    def as_setup(self) -> BaseOperator:
+        self.is_setup = True
+        return self
+
+    def as_teardown(
+        self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None
+    ) -> BaseOperator:
+        self.is_teardown = True
+        self.trigger_rule = TriggerRule.ALL_DONE_SETUP_SUCCESS
+        if on_failure_fail_dagrun is not None:
+            self.on_failure_fail_dagrun = on_failure_fail_dagrun
+        if setups is not None:
+            for setup in as_list(setups):
+                setup = getattr(setup, "operator", setup)
+                setup.is_setup = True
+                setup.set_downstream(self)
+        return self
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> OperatorPartial:
+        """Fix some arguments now; ``.expand(...)`` maps the rest over values known at run time."""
+        from headwater.model.mapping import OperatorPartial
+
+        return OperatorPartial(cls, kwargs)
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute(context).")
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+
+def _endpoint(item: Any, *, as_upstream: bool) -> list[Any]:
+    """The tasks an item stands for on one side of ``>>`` (a group's leaves or roots, an XComArg's task)."""
+    from headwater.model.labels import Label
+
+    if isinstance(item, Label):
+        return [item]
+    operator = getattr(item, "operator", None)
+    if operator is not None:  # XComArg
+        return [operator]
+    if isinstance(item, BaseOperator) or getattr(item, "is_mapped", False):
+        return [item]
+    if hasattr(item, "get_leaves"):  # TaskGroup
+        return list(item.get_leaves() if as_upstream else item.get_roots())
+    raise TypeError(
+        f"Cannot set a dependency with {item!r} ({type(item).__name__}); use a task, a task group, "
+        "the result of a @task call, or a list of them."
+    )
+
+
+def _connect(up: Any, down: Any) -> None:
+    from headwater.model.labels import Label
+
+    if isinstance(down, Label):
+        down.set_upstream(up)
+        return
+    if isinstance(up, Label):
+        up.set_downstream(down)
+        return
+    for u in _endpoint(up, as_upstream=True):
+        for d in _endpoint(down, as_upstream=False):
+            if isinstance(u, Label) or isinstance(d, Label):
+                _connect(u, d)
+                continue
+            dag = u.dag or d.dag
+            if u.dag is not None and d.dag is not None and u.dag is not d.dag:
+                raise ValueError(
+                    f"Tasks {u.task_id!r} (DAG {u.dag.dag_id!r}) and {d.task_id!r} (DAG {d.dag.dag_id!r}) "
+                    "are in different DAGs; a dependency must stay within one DAG."
+                )
+            if dag is None:
+                raise ValueError(
+                    f"Task {u.task_id!r} >> {d.task_id!r}: neither task belongs to a DAG. Create them "
+                    "inside `with DAG(...)`, under @dag, or pass dag=."
+                )
+            for t in (u, d):
+                if t.dag is None:
+                    dag.add_task(t)
+            u.downstream_task_ids.add(d.task_id)
+            d.upstream_task_ids.add(u.task_id)
+
+
+_BASE_NAMES, _ = _accepted_names(BaseOperator.__init__)
+BaseOperator.__init__ = _apply_defaults(BaseOperator.__init__)  # type: ignore[method-assign]

@@ -1,0 +1,245 @@
+"""``DAG``: the tasks, their dependencies, the schedule and the defaults of one pipeline."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from headwater.errors import CycleError, DuplicateTaskIdError
+from headwater.model import context_stack
+from headwater.model.params import ParamsDict
+from headwater.model.taskgroup import TaskGroup
+from headwater.model.timetables import Timetable, timetable_for
+
+if TYPE_CHECKING:
+    from headwater.model.baseoperator import BaseOperator
+
+
+class _NotSet:
+    def __repr__(self) -> str:
+        return "NOTSET"
+
+
+NOTSET: Any = _NotSet()
+
+_IGNORED_DAG_ARGS = frozenset(
+    {
+        "access_control", "owner_links", "jinja_environment_kwargs", "concurrency", "sla_miss_callback",
+        "default_view", "orientation", "is_paused_upon_creation", "auto_register", "fail_stop",
+        "dag_display_name", "fileloc", "full_filepath", "timetable", "dataset_triggers", "max_consecutive_failed_dag_runs",
+    }
+)
+
+
+class DAG:
+    """A pipeline: use as ``with DAG(...) as dag:`` or through ``@dag``."""
+
+    def __init__(
+        self,
+        dag_id: str,
+        description: str | None = None,
+        schedule: Any = NOTSET,
+        schedule_interval: Any = NOTSET,
+        start_date: datetime | None = None,
+        end_date: datetime | None = None,
+        default_args: dict[str, Any] | None = None,
+        catchup: bool | None = None,
+        params: dict[str, Any] | None = None,
+        tags: Iterable[str] | None = None,
+        max_active_runs: int = 16,
+        max_active_tasks: int = 16,
+        dagrun_timeout: timedelta | None = None,
+        render_template_as_native_obj: bool = False,
+        template_searchpath: str | Iterable[str] | None = None,
+        template_undefined: Any = None,
+        user_defined_macros: dict[str, Any] | None = None,
+        user_defined_filters: dict[str, Any] | None = None,
+        doc_md: str | None = None,
+        on_success_callback: Callable[..., Any] | None = None,
+        on_failure_callback: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - _IGNORED_DAG_ARGS
+        if unknown:
+            raise TypeError(f"DAG {dag_id!r} got unexpected arguments {sorted(unknown)}; check their spelling.")
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", dag_id or ""):
+            raise ValueError(
+                f"DAG id {dag_id!r} may only contain letters, digits, '_', '.' and '-'; rename the DAG."
+            )
+        self.dag_id = dag_id
+        self.description = description
+        self.default_args = dict(default_args or {})
+        self.start_date = start_date if start_date is not None else self.default_args.get("start_date")
+        self.end_date = end_date if end_date is not None else self.default_args.get("end_date")
+        if schedule is not NOTSET and schedule_interval is not NOTSET:
+            raise ValueError(f"DAG {dag_id!r}: give either schedule or schedule_interval, not both.")
+        chosen = schedule if schedule is not NOTSET else schedule_interval
+        self.schedule: Any = timedelta(days=1) if chosen is NOTSET else chosen
+        tz = getattr(self.start_date, "tzinfo", None)
+        self.timetable: Timetable = timetable_for(self.schedule, tz=tz, dag_id=dag_id)
+        self.catchup = catchup
+        self.params = ParamsDict(params or {})
+        self.params.update_defaults(self.default_args.get("params") or {})
+        self.tags = list(tags or [])
+        self.max_active_runs = max_active_runs
+        self.max_active_tasks = max_active_tasks
+        self.dagrun_timeout = dagrun_timeout
+        self.render_template_as_native_obj = render_template_as_native_obj
+        if isinstance(template_searchpath, str):
+            template_searchpath = [template_searchpath]
+        self.template_searchpath = list(template_searchpath or [])
+        self.template_undefined = template_undefined
+        self.user_defined_macros = dict(user_defined_macros or {})
+        self.user_defined_filters = dict(user_defined_filters or {})
+        self.doc_md = doc_md
+        self.on_success_callback = on_success_callback
+        self.on_failure_callback = on_failure_callback
+        self.fileloc: str | None = None
+        self.task_dict: dict[str, BaseOperator] = {}
+        self.edge_info: dict[tuple[str, str], dict[str, str]] = {}
+        self.task_group = TaskGroup.create_root(self)
+        self._reachable_cache: dict[tuple[str, bool], frozenset[str]] = {}
+        frame = inspect.currentframe()
+        caller = frame.f_back if frame else None
+        while caller is not None and caller.f_code.co_filename == __file__:
+            caller = caller.f_back
+        if caller is not None:
+            self.fileloc = caller.f_code.co_filename
+
+    # -- structure ---------------------------------------------------------------------------
+
+    @property
+    def tasks(self) -> list[BaseOperator]:
+        return list(self.task_dict.values())
+
+    @property
+    def task_ids(self) -> list[str]:
+        return list(self.task_dict)
+
+    @property
+    def roots(self) -> list[BaseOperator]:
+        return [t for t in self.task_dict.values() if not t.upstream_task_ids]
+
+    @property
+    def leaves(self) -> list[BaseOperator]:
+        return [t for t in self.task_dict.values() if not t.downstream_task_ids]
+
+    def has_task(self, task_id: str) -> bool:
+        return task_id in self.task_dict
+
+    def get_task(self, task_id: str) -> BaseOperator:
+        try:
+            return self.task_dict[task_id]
+        except KeyError:
+            raise KeyError(f"DAG {self.dag_id!r} has no task {task_id!r}.") from None
+
+    def add_task(self, task: BaseOperator) -> None:
+        if task.task_id in self.task_dict and self.task_dict[task.task_id] is not task:
+            raise DuplicateTaskIdError(self.dag_id, task.task_id)
+        self.task_dict[task.task_id] = task
+        task.dag = self
+        self._reachable_cache.clear()
+
+    def reachable(self, task_id: str, *, upstream: bool) -> frozenset[str]:
+        """Ids of every task reachable from ``task_id`` (not including it)."""
+        key = (task_id, upstream)
+        cached = self._reachable_cache.get(key)
+        if cached is not None:
+            return cached
+        seen: set[str] = set()
+        stack = [task_id]
+        while stack:
+            task = self.task_dict[stack.pop()]
+            for nxt in task.upstream_task_ids if upstream else task.downstream_task_ids:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        result = frozenset(seen)
+        self._reachable_cache[key] = result
+        return result
+
+    def topological_order(self) -> list[str]:
+        """Task ids, each after all its upstreams; raises ``CycleError`` naming the tasks on a cycle."""
+        indegree = {tid: len(t.upstream_task_ids) for tid, t in self.task_dict.items()}
+        ready = [tid for tid, n in indegree.items() if n == 0]
+        order: list[str] = []
+        while ready:
+            tid = ready.pop()
+            order.append(tid)
+            for down in sorted(self.task_dict[tid].downstream_task_ids):
+                indegree[down] -= 1
+                if indegree[down] == 0:
+                    ready.append(down)
+        if len(order) < len(self.task_dict):
+            raise CycleError(self.dag_id, self._find_cycle({t for t, n in indegree.items() if n > 0}))
+        return order
+
+    def _find_cycle(self, candidates: set[str]) -> list[str]:
+        start = min(candidates)
+        path: list[str] = []
+        index: dict[str, int] = {}
+        node = start
+        while node not in index:
+            index[node] = len(path)
+            path.append(node)
+            node = min(d for d in self.task_dict[node].downstream_task_ids if d in candidates)
+        return path[index[node] :]
+
+    def check_cycle(self) -> None:
+        self.topological_order()
+
+    # -- authoring ---------------------------------------------------------------------------
+
+    def __enter__(self) -> DAG:
+        context_stack.push_dag(self)
+        context_stack.push_group(self.task_group)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        context_stack.pop_group()
+        context_stack.pop_dag()
+
+    def test(self, logical_date: datetime | None = None, run_conf: dict[str, Any] | None = None) -> Any:
+        """Run this DAG once in this process, like ``headwater dags test`` (Airflow's ``dag.test()``)."""
+        from headwater.scheduler.dagtest import run_dag_object
+
+        return run_dag_object(self, logical_date=logical_date, conf=run_conf)
+
+    def __repr__(self) -> str:
+        return f"<DAG: {self.dag_id}>"
+
+
+def dag(dag_id: str | Callable[..., Any] = "", **dag_kwargs: Any) -> Any:
+    """Decorator: the function's body builds the DAG; calling the function returns it."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., DAG]:
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def factory(*args: Any, **kwargs: Any) -> DAG:
+            bound = signature.bind_partial(*args, **kwargs)
+            bound.apply_defaults()
+            params = dict(dag_kwargs.get("params") or {})
+            for name, value in bound.arguments.items():
+                params.setdefault(name, value)
+            options = {**dag_kwargs, "params": params}
+            with DAG(dag_id=dag_id if isinstance(dag_id, str) and dag_id else func.__name__, **options) as built:
+                if func.__doc__ and not built.doc_md:
+                    built.doc_md = func.__doc__
+                func(*args, **kwargs)
+            built.fileloc = inspect.getsourcefile(func)
+            return built
+
+        return factory
+
+    if callable(dag_id):
+        func, dag_id = dag_id, ""
+        return decorate(func)
+    return decorate

@@ -1,0 +1,115 @@
+"""``TaskGroup``: a named set of tasks whose ids share a prefix and that acts as one endpoint of ``>>``."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from headwater.model import context_stack
+from headwater.model.dependencies import DependencyMixin, as_list
+
+if TYPE_CHECKING:
+    from headwater.model.baseoperator import BaseOperator
+    from headwater.model.dag import DAG
+
+
+class TaskGroup(DependencyMixin):
+    """Groups tasks under ``group_id.``; ``start >> group >> end`` wires the group's roots and leaves."""
+
+    def __init__(
+        self,
+        group_id: str | None,
+        prefix_group_id: bool = True,
+        parent_group: TaskGroup | None = None,
+        dag: DAG | None = None,
+        default_args: dict[str, Any] | None = None,
+        tooltip: str = "",
+        ui_color: str = "CornflowerBlue",
+        ui_fgcolor: str = "#000",
+        add_suffix_on_collision: bool = False,
+    ) -> None:
+        self.dag = dag or (parent_group.dag if parent_group else context_stack.current_dag())
+        self.parent_group = parent_group or (
+            context_stack.current_group(self.dag) if group_id is not None else None
+        )
+        self.prefix_group_id = prefix_group_id
+        self.default_args = dict(default_args or {})
+        self.tooltip = tooltip
+        self.children: dict[str, Any] = {}
+        self._group_id = group_id
+        if group_id is not None and self.parent_group is not None:
+            parent_prefix = self.parent_group.child_prefix()
+            self._group_id = parent_prefix + group_id
+            self.parent_group.children[self._group_id] = self
+
+    @classmethod
+    def create_root(cls, dag: DAG) -> TaskGroup:
+        return cls(group_id=None, dag=dag)
+
+    @property
+    def group_id(self) -> str | None:
+        return self._group_id
+
+    @property
+    def label(self) -> str | None:
+        return self._group_id.rsplit(".", 1)[-1] if self._group_id else None
+
+    def child_prefix(self) -> str:
+        if self._group_id is None or not self.prefix_group_id:
+            return self.parent_group.child_prefix() if self.parent_group else ""
+        return self._group_id + "."
+
+    def child_id(self, label: str) -> str:
+        return self.child_prefix() + label
+
+    def inherited_default_args(self) -> dict[str, Any]:
+        merged = self.parent_group.inherited_default_args() if self.parent_group else {}
+        merged.update(self.default_args)
+        return merged
+
+    def add(self, task: BaseOperator) -> None:
+        self.children[task.task_id] = task
+
+    def iter_tasks(self) -> list[BaseOperator]:
+        tasks: list[BaseOperator] = []
+        for child in self.children.values():
+            if isinstance(child, TaskGroup):
+                tasks.extend(child.iter_tasks())
+            else:
+                tasks.append(child)
+        return tasks
+
+    def get_roots(self) -> list[BaseOperator]:
+        """Tasks of this group with no upstream inside the group."""
+        tasks = self.iter_tasks()
+        ids = {t.task_id for t in tasks}
+        return [t for t in tasks if not (t.upstream_task_ids & ids)]
+
+    def get_leaves(self) -> list[BaseOperator]:
+        """Tasks of this group with no downstream inside the group (teardowns step aside for their work)."""
+        tasks = self.iter_tasks()
+        ids = {t.task_id for t in tasks}
+        leaves = [t for t in tasks if not (t.downstream_task_ids & ids)]
+        real = [t for t in leaves if not t.is_teardown]
+        return real or leaves
+
+    def set_upstream(self, other: Any) -> None:
+        for root in self.get_roots():
+            for item in as_list(other):
+                root.set_upstream(item)
+
+    def set_downstream(self, other: Any) -> None:
+        for leaf in self.get_leaves():
+            leaf.set_downstream(other)
+
+    def __enter__(self) -> TaskGroup:
+        context_stack.push_group(self)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        context_stack.pop_group()
+
+    def __repr__(self) -> str:
+        return f"<TaskGroup: {self._group_id}>"

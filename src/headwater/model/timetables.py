@@ -1,0 +1,148 @@
+"""Schedules as pure functions of a datetime: data intervals and logical dates as Airflow 2 defines them.
+
+A scheduled run covers the interval that *starts* at its logical date; a manual run covers the last
+complete interval ending at or before it. ``next_interval`` is what LatestOnlyOperator compares
+the wall clock with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+import pendulum
+
+PRESETS: dict[str, str] = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@quarterly": "0 0 1 */3 *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
+
+
+@dataclass(frozen=True)
+class DataInterval:
+    start: pendulum.DateTime
+    end: pendulum.DateTime
+
+
+class Timetable(Protocol):
+    """What a schedule must answer; every method is pure."""
+
+    summary: str
+
+    def scheduled_interval(self, logical_date: pendulum.DateTime) -> DataInterval: ...
+
+    def manual_interval(self, run_after: pendulum.DateTime) -> DataInterval: ...
+
+    def next_interval(self, last: DataInterval) -> DataInterval | None: ...
+
+
+def to_utc(value: datetime) -> pendulum.DateTime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=pendulum.UTC)
+    return pendulum.instance(value).in_timezone("UTC")
+
+
+class NullTimetable:
+    """``schedule=None``: only manual runs; a run's interval is the instant it covers."""
+
+    summary = "None"
+
+    def scheduled_interval(self, logical_date: pendulum.DateTime) -> DataInterval:
+        return DataInterval(logical_date, logical_date)
+
+    def manual_interval(self, run_after: pendulum.DateTime) -> DataInterval:
+        return DataInterval(run_after, run_after)
+
+    def next_interval(self, last: DataInterval) -> DataInterval | None:
+        return None
+
+
+class OnceTimetable(NullTimetable):
+    """``@once``: one run at the start date."""
+
+    summary = "@once"
+
+
+class DeltaTimetable:
+    """A fixed ``timedelta`` between runs."""
+
+    def __init__(self, delta: timedelta) -> None:
+        self.delta = delta
+        self.summary = str(delta)
+
+    def scheduled_interval(self, logical_date: pendulum.DateTime) -> DataInterval:
+        return DataInterval(logical_date, logical_date + self.delta)
+
+    def manual_interval(self, run_after: pendulum.DateTime) -> DataInterval:
+        return DataInterval(run_after - self.delta, run_after)
+
+    def next_interval(self, last: DataInterval) -> DataInterval | None:
+        return DataInterval(last.end, last.end + self.delta)
+
+
+class CronTimetable:
+    """A cron expression (or preset), evaluated in the DAG's timezone."""
+
+    def __init__(self, expression: str, tz: tzinfo | None) -> None:
+        from croniter import croniter
+
+        self.expression = PRESETS.get(expression, expression)
+        self.summary = expression
+        if not croniter.is_valid(self.expression):
+            raise ValueError(f"Invalid cron expression {expression!r}.")
+        self.tz = tz or pendulum.UTC
+
+    def _iter(self, start: datetime) -> Any:
+        from croniter import croniter
+
+        local = pendulum.instance(start).in_timezone(self.tz)  # type: ignore[arg-type]
+        return croniter(self.expression, local)
+
+    def next_after(self, moment: datetime) -> pendulum.DateTime:
+        return to_utc(self._iter(moment).get_next(datetime))
+
+    def prev_before(self, moment: datetime) -> pendulum.DateTime:
+        return to_utc(self._iter(moment).get_prev(datetime))
+
+    def align_to_prev(self, moment: pendulum.DateTime) -> pendulum.DateTime:
+        following = self.next_after(moment - timedelta(microseconds=1))
+        return moment if following == moment else self.prev_before(moment)
+
+    def scheduled_interval(self, logical_date: pendulum.DateTime) -> DataInterval:
+        start = self.align_to_prev(logical_date)
+        return DataInterval(start, self.next_after(start))
+
+    def manual_interval(self, run_after: pendulum.DateTime) -> DataInterval:
+        end = self.align_to_prev(run_after)
+        return DataInterval(self.prev_before(end), end)
+
+    def next_interval(self, last: DataInterval) -> DataInterval | None:
+        start = self.align_to_prev(last.end)
+        return DataInterval(start, self.next_after(start))
+
+
+def timetable_for(schedule: Any, *, tz: tzinfo | None, dag_id: str) -> Timetable:
+    """The timetable for what a DAG author wrote as ``schedule``."""
+    if schedule is None:
+        return NullTimetable()
+    if isinstance(schedule, timedelta):
+        return DeltaTimetable(schedule)
+    if isinstance(schedule, str):
+        if schedule == "@once":
+            return OnceTimetable()
+        try:
+            return CronTimetable(schedule, tz)
+        except ValueError:
+            raise ValueError(
+                f"DAG {dag_id!r}: schedule {schedule!r} is neither a cron expression nor a preset "
+                f"({', '.join(['@once', *PRESETS])}), a timedelta or None."
+            ) from None
+    if hasattr(schedule, "scheduled_interval"):
+        return schedule  # type: ignore[no-any-return]
+    raise ValueError(f"DAG {dag_id!r}: unsupported schedule {schedule!r}.")

@@ -1,0 +1,24 @@
+"""The operators DAG authors use directly."""
+
+from headwater.operators.bash import BashOperator
+from headwater.operators.branch import (
+    BaseBranchOperator,
+    BranchDateTimeOperator,
+    BranchDayOfWeekOperator,
+    LatestOnlyOperator,
+)
+from headwater.operators.empty import DummyOperator, EmptyOperator
+from headwater.operators.python import BranchPythonOperator, PythonOperator, ShortCircuitOperator
+
+__all__ = [
+    "BaseBranchOperator",
+    "BashOperator",
+    "BranchDateTimeOperator",
+    "BranchDayOfWeekOperator",
+    "BranchPythonOperator",
+    "DummyOperator",
+    "EmptyOperator",
+    "LatestOnlyOperator",
+    "PythonOperator",
+    "ShortCircuitOperator",
+]

@@ -1,0 +1,133 @@
+"""Branching operators: the task's result names the downstream tasks to follow."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+from headwater.model.baseoperator import BaseOperator
+
+
+class BranchMixIn:
+    """Hands a branch result to the task instance, which checks the ids and skips the rest."""
+
+    def do_branch(self, context: dict[str, Any], branches_to_execute: Any) -> Any:
+        context["ti"].follow_branches(branches_to_execute)
+        return branches_to_execute
+
+    def skip_all_except(self, ti: Any, branch_task_ids: str | Iterable[str] | None) -> None:
+        """Airflow's SkipMixin spelling of the same thing."""
+        ti.follow_branches(branch_task_ids)
+
+
+class BaseBranchOperator(BaseOperator, BranchMixIn):
+    """Subclass and implement ``choose_branch(context)`` returning the id(s) to follow."""
+
+    is_branch = True
+
+    def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str] | None:
+        raise NotImplementedError(f"{type(self).__name__} must implement choose_branch(context).")
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        return self.do_branch(context, self.choose_branch(context))
+
+
+class LatestOnlyOperator(BaseBranchOperator):
+    """Skips its direct downstream tasks unless this run is the latest one (the wall clock is in the next
+    interval); a manually triggered run always proceeds."""
+
+    ui_color = "#e9ffdb"
+
+    def choose_branch(self, context: dict[str, Any]) -> list[str]:
+        everything = sorted(self.downstream_task_ids)
+        dag_run = context["dag_run"]
+        if dag_run.external_trigger:
+            return everything
+        upcoming = self.dag.timetable.next_interval(dag_run.data_interval) if self.dag else None
+        if upcoming is None:
+            return everything
+        now = context["ti"].now()
+        return everything if upcoming.start < now <= upcoming.end else []
+
+
+def _as_datetime(value: Any, base: _dt.datetime) -> _dt.datetime | None:
+    if value is None or isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, _dt.time):
+        return _dt.datetime.combine(base.date(), value, tzinfo=value.tzinfo or base.tzinfo)
+    raise TypeError(f"Expected a datetime or a time, got {value!r}.")
+
+
+class BranchDateTimeOperator(BaseBranchOperator):
+    """Follows one set of tasks when now (or the logical date) is within [lower, upper], another otherwise."""
+
+    def __init__(
+        self,
+        *,
+        follow_task_ids_if_true: str | Iterable[str],
+        follow_task_ids_if_false: str | Iterable[str],
+        target_lower: _dt.datetime | _dt.time | None = None,
+        target_upper: _dt.datetime | _dt.time | None = None,
+        use_task_logical_date: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if target_lower is None and target_upper is None:
+            raise ValueError(
+                f"Task {self.task_id!r}: give target_lower, target_upper or both; with neither the branch "
+                "could never choose."
+            )
+        self.follow_task_ids_if_true = follow_task_ids_if_true
+        self.follow_task_ids_if_false = follow_task_ids_if_false
+        self.target_lower, self.target_upper = target_lower, target_upper
+        self.use_task_logical_date = use_task_logical_date
+
+    def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str]:
+        now = context["logical_date"] if self.use_task_logical_date else context["ti"].now()
+        lower = _as_datetime(self.target_lower, now)
+        upper = _as_datetime(self.target_upper, now)
+        if lower is not None and upper is not None and upper < lower and not isinstance(
+            self.target_upper, _dt.datetime
+        ):
+            upper += _dt.timedelta(days=1)
+        if upper is not None and upper < now:
+            return self.follow_task_ids_if_false
+        if lower is not None and lower > now:
+            return self.follow_task_ids_if_false
+        return self.follow_task_ids_if_true
+
+
+_WEEKDAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+
+
+class BranchDayOfWeekOperator(BaseBranchOperator):
+    """Follows one set of tasks on the given week day(s), another on the other days."""
+
+    def __init__(
+        self,
+        *,
+        follow_task_ids_if_true: str | Iterable[str],
+        follow_task_ids_if_false: str | Iterable[str],
+        week_day: str | Iterable[str],
+        use_task_logical_date: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        days = [week_day] if isinstance(week_day, str) else list(week_day)
+        names = {str(getattr(d, "name", d)).upper() for d in days}
+        unknown = names - set(_WEEKDAYS)
+        if unknown:
+            raise ValueError(
+                f"Task {self.task_id!r}: unknown week day(s) {sorted(unknown)}; use {', '.join(_WEEKDAYS)}."
+            )
+        self.week_days = names
+        self.follow_task_ids_if_true = follow_task_ids_if_true
+        self.follow_task_ids_if_false = follow_task_ids_if_false
+        self.use_task_logical_date = use_task_logical_date
+
+    def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str]:
+        now = context["logical_date"] if self.use_task_logical_date else context["ti"].now()
+        if _WEEKDAYS[now.weekday()] in self.week_days:
+            return self.follow_task_ids_if_true
+        return self.follow_task_ids_if_false

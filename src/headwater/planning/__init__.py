@@ -1,0 +1,46 @@
+"""Pure decisions over task-instance states: the one place headwater's semantics live.
+
+No database, no clock, no I/O: plain data in, decisions with reasons out. The same functions serve
+``dags test``, the scheduler and the explanation of why a task is in its state.
+"""
+
+from headwater.planning.counts import UpstreamCounts, count_states
+from headwater.planning.effects import Skip, branch_skips, branch_targets, resolve_branch, short_circuit_skips
+from headwater.planning.outcomes import (
+    EMPTY_EXPANSION_REASON,
+    expansion_keys,
+    retry_delay,
+    run_outcome,
+    state_after_failure,
+)
+from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
+from headwater.planning.shape import DagShape, TaskShape, TIKey, shape_of
+from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
+
+__all__ = [
+    "EMPTY_EXPANSION_REASON",
+    "RULES",
+    "Action",
+    "DagShape",
+    "Decision",
+    "PassPlan",
+    "RunSnapshot",
+    "Skip",
+    "TIKey",
+    "TaskShape",
+    "UpstreamCounts",
+    "Verdict",
+    "branch_skips",
+    "branch_targets",
+    "count_states",
+    "evaluate",
+    "expansion_keys",
+    "plan_pass",
+    "resolve_branch",
+    "retry_delay",
+    "run_outcome",
+    "shape_of",
+    "short_circuit_skips",
+    "state_after_failure",
+    "verdict_for",
+]

@@ -1,0 +1,56 @@
+"""Decisions about a task's own end and the run's end: retries, empty expansions, the run's state."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from datetime import timedelta
+
+from headwater.model.states import FAILED_STATES, SUCCESS_STATES, TERMINAL_STATES, DagRunState, TaskState
+from headwater.planning.shape import DagShape, TIKey
+
+MAX_RETRY_DELAY = timedelta(days=1)
+
+
+def state_after_failure(*, try_number: int, retries: int, fail_fast: bool) -> TaskState:
+    """``up_for_retry`` while tries remain, ``failed`` after the last one or when failing fast."""
+    if not fail_fast and retries and try_number <= retries:
+        return TaskState.UP_FOR_RETRY
+    return TaskState.FAILED
+
+
+def retry_delay(
+    *, base: timedelta, try_number: int, exponential: bool, max_delay: timedelta | None, seed: str
+) -> timedelta:
+    """How long to wait before the next try; exponential backoff has deterministic jitter per seed."""
+    if not exponential:
+        return base
+    min_backoff = max(1, math.ceil(base.total_seconds() * 2 ** (try_number - 1)))
+    jitter = int(hashlib.sha256(f"{seed}#{try_number}".encode()).hexdigest(), 16) % min_backoff
+    delay = timedelta(seconds=min(min_backoff + jitter, MAX_RETRY_DELAY.total_seconds()))
+    return min(delay, max_delay) if max_delay else delay
+
+
+def expansion_keys(task_id: str, length: int) -> list[TIKey]:
+    """The instances a mapped task becomes; an empty expansion keeps one unindexed instance."""
+    if length == 0:
+        return [(task_id, -1)]
+    return [(task_id, i) for i in range(length)]
+
+
+EMPTY_EXPANSION_REASON = "mapped over an empty list: nothing to run"
+
+
+def run_outcome(shape: DagShape, states: Mapping[TIKey, TaskState | None]) -> tuple[DagRunState | None, str]:
+    """The run's final state once every instance is terminal; ``None`` while any is unfinished."""
+    if any(s not in TERMINAL_STATES for s in states.values()):
+        return None, "tasks are still unfinished"
+    leaves = set(shape.run_state_leaves())
+    leaf_states = {key: s for key, s in states.items() if key[0] in leaves and s is not TaskState.REMOVED}
+    failed = sorted(f"{k[0]}={s}" for k, s in leaf_states.items() if s in FAILED_STATES)
+    if failed:
+        return DagRunState.FAILED, f"leaf task(s) failed: {', '.join(failed)}"
+    if all(s in SUCCESS_STATES for s in leaf_states.values()):
+        return DagRunState.SUCCESS, "every leaf task succeeded or was skipped"
+    return DagRunState.FAILED, "a leaf task ended in an unexpected state"

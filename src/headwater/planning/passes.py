@@ -1,0 +1,105 @@
+"""One scheduling pass: given the states at its start, decide what runs and what is skipped or failed.
+
+A decision made in a pass is visible to other tasks only in the next pass, as in Airflow; this is
+what makes ``join_ku`` under ``all_success`` end *skipped* (its skipped upstream is seen one pass
+before the other upstream becomes upstream_failed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from headwater.model.states import SCHEDULABLE_STATES, TaskState
+from headwater.model.trigger_rule import TriggerRule
+from headwater.planning.counts import UpstreamCounts, count_states
+from headwater.planning.shape import DagShape, TIKey
+from headwater.planning.trigger_rules import RUN, Action, Verdict, evaluate, setup_constraint
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a pass decided for one task instance, and why."""
+
+    key: TIKey
+    action: Action
+    reason: str
+    pass_number: int
+    counts: UpstreamCounts | None = None
+
+
+@dataclass
+class PassPlan:
+    number: int
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def to_run(self) -> list[Decision]:
+        return [d for d in self.decisions if d.action is Action.RUN]
+
+    @property
+    def changes(self) -> list[Decision]:
+        """Decisions that set a terminal state without running (skipped, upstream_failed)."""
+        return [d for d in self.decisions if d.action in (Action.SKIP, Action.UPSTREAM_FAILED)]
+
+
+class RunSnapshot:
+    """The states of one run's task instances, indexed for counting upstreams."""
+
+    def __init__(self, states: Mapping[TIKey, TaskState | None]) -> None:
+        self.states: dict[TIKey, TaskState | None] = dict(states)
+        self.indexes: dict[str, list[int]] = {}
+        for task_id, map_index in self.states:
+            self.indexes.setdefault(task_id, []).append(map_index)
+
+    def set(self, key: TIKey, state: TaskState | None) -> None:
+        if key not in self.states:
+            self.indexes.setdefault(key[0], []).append(key[1])
+        self.states[key] = state
+
+    def replace_instances(self, task_id: str, keys: Iterable[TIKey], state: TaskState | None) -> None:
+        """Swap a mapped task's placeholder instance for its expanded ones."""
+        for index in self.indexes.pop(task_id, []):
+            del self.states[(task_id, index)]
+        for key in keys:
+            self.set(key, state)
+
+    def instances(self, task_id: str) -> list[TIKey]:
+        return [(task_id, i) for i in sorted(self.indexes.get(task_id, []))]
+
+    def counts(self, shape: DagShape, upstream: Iterable[str]) -> UpstreamCounts:
+        pairs: list[tuple[TaskState | None, bool]] = []
+        for up in upstream:
+            is_setup = shape.tasks[up].is_setup
+            for index in self.indexes.get(up, ()):
+                pairs.append((self.states[(up, index)], is_setup))
+        return count_states(pairs)
+
+
+def verdict_for(shape: DagShape, snapshot: RunSnapshot, task_id: str) -> tuple[Verdict, UpstreamCounts | None]:
+    """The verdict for one task against a snapshot; the same function explains a waiting task."""
+    task = shape.tasks[task_id]
+    if not task.upstream:
+        return Verdict(RUN, "no upstream tasks"), None
+    if task.rule is TriggerRule.ALWAYS:
+        return Verdict(RUN, "always: runs whatever the upstream states"), None
+    if task.indirect_setups:
+        setup_counts = snapshot.counts(shape, task.indirect_setups)
+        setup_verdict = setup_constraint(setup_counts)
+        if setup_verdict.action is not RUN:
+            return setup_verdict, setup_counts
+    counts = snapshot.counts(shape, task.upstream)
+    return evaluate(task.rule, counts), counts
+
+
+def plan_pass(
+    shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey], *, number: int
+) -> PassPlan:
+    """Decide, for each candidate instance in a schedulable state, whether it runs, waits or ends."""
+    plan = PassPlan(number)
+    for key in candidates:
+        if snapshot.states.get(key, TaskState.REMOVED) not in SCHEDULABLE_STATES:
+            continue
+        verdict, counts = verdict_for(shape, snapshot, key[0])
+        plan.decisions.append(Decision(key, verdict.action, verdict.reason, number, counts))
+    return plan

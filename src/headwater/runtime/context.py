@@ -1,0 +1,127 @@
+"""The task context of Airflow 2: what a task's callable and templates can read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+
+from headwater.model.params import Param
+from headwater.model.timetables import DataInterval
+from headwater.runtime import macros
+
+if TYPE_CHECKING:
+    from headwater.model.baseoperator import BaseOperator
+    from headwater.model.dag import DAG
+    from headwater.planning.shape import DagShape
+    from headwater.runtime.xcom_access import RunXComs
+
+
+@dataclass
+class DagRunView:
+    """The ``dag_run`` a task sees."""
+
+    dag_id: str
+    run_id: str
+    run_type: str
+    logical_date: pendulum.DateTime
+    data_interval: DataInterval
+    conf: dict[str, Any]
+    external_trigger: bool
+    start_date: pendulum.DateTime | None = None
+    state: str = "running"
+
+    @property
+    def execution_date(self) -> pendulum.DateTime:
+        return self.logical_date
+
+    @property
+    def data_interval_start(self) -> pendulum.DateTime:
+        return self.data_interval.start
+
+    @property
+    def data_interval_end(self) -> pendulum.DateTime:
+        return self.data_interval.end
+
+    def __repr__(self) -> str:
+        return f"<DagRun {self.dag_id} @ {self.logical_date.isoformat()}: {self.run_id}, state:{self.state}>"
+
+
+@dataclass
+class RunEnvironment:
+    """Everything a task of one run shares: the DAG, its run, its shape, its XComs and its clock."""
+
+    dag: DAG
+    dag_run: DagRunView
+    shape: DagShape
+    xcoms: RunXComs
+    now: Callable[[], pendulum.DateTime]
+    params: dict[str, Any]
+    previous_success: Any = None
+    settings: Any = None
+    _base: dict[str, Any] = field(default_factory=dict)
+
+    def base_context(self) -> dict[str, Any]:
+        if not self._base:
+            self._base = _run_context(self)
+        return self._base
+
+
+def _ds(d: dt.datetime) -> str:
+    return d.strftime("%Y-%m-%d")
+
+
+def _run_context(env: RunEnvironment) -> dict[str, Any]:
+    run = env.dag_run
+    logical = run.logical_date
+    prev = env.previous_success
+    return {
+        "dag": env.dag,
+        "dag_run": run,
+        "run_id": run.run_id,
+        "logical_date": logical,
+        "execution_date": logical,
+        "data_interval_start": run.data_interval.start,
+        "data_interval_end": run.data_interval.end,
+        "ds": _ds(logical),
+        "ds_nodash": logical.strftime("%Y%m%d"),
+        "ts": logical.isoformat(),
+        "ts_nodash": logical.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": logical.isoformat().replace("-", "").replace(":", ""),
+        "yesterday_ds": _ds(logical - dt.timedelta(days=1)),
+        "tomorrow_ds": _ds(logical + dt.timedelta(days=1)),
+        "prev_data_interval_start_success": prev.data_interval_start if prev else None,
+        "prev_data_interval_end_success": prev.data_interval_end if prev else None,
+        "prev_start_date_success": prev.start_date if prev else None,
+        "conf": env.settings,
+        "macros": macros,
+        "var": {"value": {}, "json": {}},
+        "inlets": [],
+        "outlets": [],
+        "test_mode": run.run_type == "manual" and not run.external_trigger,
+        **env.dag.user_defined_macros,
+    }
+
+
+def task_context(env: RunEnvironment, task: BaseOperator, ti: Any) -> dict[str, Any]:
+    """The context for one task instance: the run's part plus the task's own entries."""
+    context = dict(env.base_context())
+    params = env.params
+    own = getattr(task, "_own_params", None)
+    if own:
+        params = dict(params)
+        for name, value in own.items():
+            default = value.value if isinstance(value, Param) else value
+            params[name] = env.dag_run.conf.get(name, default)
+    context.update(
+        ti=ti,
+        task_instance=ti,
+        task=task,
+        params=params,
+        map_index=ti.map_index,
+        task_instance_key_str=f"{env.dag.dag_id}__{task.task_id}__{context['ds_nodash']}",
+    )
+    return context

@@ -1,0 +1,105 @@
+"""XCom push and pull for one run, through the configured backend, with Airflow's pull semantics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from headwater.errors import XComSerializationError
+from headwater.store.records import XComRow
+from headwater.store.xcom.base import XCOM_RETURN_KEY, BaseXCom
+from headwater.store.xcom.codec import UnserializableValue
+
+
+def _as_bytes(stored: Any) -> bytes:
+    if isinstance(stored, bytes):
+        return stored
+    if isinstance(stored, str):
+        return stored.encode("utf-8")
+    import json
+
+    return json.dumps(stored).encode("utf-8")
+
+
+class RunXComs:
+    """This run's XCom rows, kept in memory for pulls and collected for the next write."""
+
+    def __init__(self, dag_id: str, run_id: str, backend: type[BaseXCom], rows: Iterable[XComRow] = ()) -> None:
+        self.dag_id, self.run_id, self.backend = dag_id, run_id, backend
+        self._rows: dict[tuple[str, int, str], XComRow] = {(r.task_id, r.map_index, r.key): r for r in rows}
+        self.pending_added: list[XComRow] = []
+        self.pending_cleared: list[tuple[str, int]] = []
+
+    def take_pending(self) -> tuple[list[tuple[str, int]], list[XComRow]]:
+        cleared, added = self.pending_cleared, self.pending_added
+        self.pending_cleared, self.pending_added = [], []
+        return cleared, added
+
+    def clear(self, task_id: str, map_index: int) -> None:
+        """Forget a task instance's XComs (a new try starts clean, as in Airflow)."""
+        doomed = [k for k in self._rows if k[0] == task_id and k[1] == map_index]
+        for key in doomed:
+            self.backend.purge(self._as_backend_row(self._rows.pop(key)))
+        self.pending_added = [r for r in self.pending_added if (r.task_id, r.map_index) != (task_id, map_index)]
+        self.pending_cleared.append((task_id, map_index))
+
+    def push(self, task_id: str, map_index: int, key: str, value: Any) -> None:
+        try:
+            stored = self.backend.serialize_value(
+                value, key=key, task_id=task_id, dag_id=self.dag_id, run_id=self.run_id, map_index=map_index
+            )
+        except UnserializableValue as err:
+            raise XComSerializationError(self.dag_id, task_id, key, err.value) from None
+        except (TypeError, ValueError) as err:
+            raise XComSerializationError(self.dag_id, task_id, key, value, str(err)) from None
+        row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, _as_bytes(stored),
+                      dt.datetime.now(dt.UTC))
+        self._rows[(task_id, map_index, key)] = row
+        self.pending_added = [
+            r for r in self.pending_added if (r.task_id, r.map_index, r.key) != (task_id, map_index, key)
+        ]
+        self.pending_added.append(row)
+
+    def _as_backend_row(self, row: XComRow) -> BaseXCom:
+        obj = self.backend.__new__(self.backend)
+        obj.__dict__.update(row.__dict__)
+        return obj
+
+    def value_of(self, row: XComRow) -> Any:
+        return self.backend.deserialize_value(self._as_backend_row(row))
+
+    def rows(self) -> list[XComRow]:
+        return list(self._rows.values())
+
+    def _matching(self, task_id: str, key: str, map_indexes: int | Sequence[int] | None) -> list[XComRow]:
+        found = [r for (t, _, k), r in self._rows.items() if t == task_id and k == key]
+        if map_indexes is not None:
+            wanted = {map_indexes} if isinstance(map_indexes, int) else set(map_indexes)
+            found = [r for r in found if r.map_index in wanted]
+        return sorted(found, key=lambda r: r.map_index)
+
+    def pull(
+        self,
+        task_ids: str | Iterable[str] | None,
+        key: str | None = XCOM_RETURN_KEY,
+        map_indexes: int | Iterable[int] | None = None,
+        default: Any = None,
+    ) -> Any:
+        """Airflow's ``xcom_pull``: one id gives one value (or every mapped value as a list); several
+        ids give a list of the values that exist, in the order asked."""
+        key = key or XCOM_RETURN_KEY
+        indexes = map_indexes if map_indexes is None or isinstance(map_indexes, int) else list(map_indexes)
+        if task_ids is None:
+            candidates = sorted((r for r in self._rows.values() if r.key == key),
+                                key=lambda r: r.timestamp, reverse=True)
+            return self.value_of(candidates[0]) if candidates else default
+        if isinstance(task_ids, str) and not isinstance(indexes, list):
+            found = self._matching(task_ids, key, indexes)
+            if not found:
+                return default
+            if indexes is not None or found[0].map_index < 0:
+                return self.value_of(found[0])
+            return [self.value_of(r) for r in found]
+        ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
+        return [self.value_of(r) for tid in ids for r in self._matching(tid, key, indexes)]

@@ -1,0 +1,219 @@
+"""Drives one DAG run to its end: passes from ``headwater.planning``, work to an executor, one write per pass.
+
+Only the tasks downstream of what changed since the last pass are re-evaluated, so the cost of a
+pass follows the changes, not the size of the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from headwater import planning
+from headwater.executors.base import Executor, WorkItem
+from headwater.model.states import SCHEDULABLE_STATES, TERMINAL_STATES, DagRunState, TaskState
+from headwater.planning import Action, RunSnapshot, TIKey
+from headwater.runtime.context import RunEnvironment
+from headwater.runtime.runner import TaskOutcome
+from headwater.store.records import DagRunRecord, RunChanges, Store, TaskInstanceRecord
+
+OnTaskDone = Callable[[TaskInstanceRecord], None]
+
+
+class _Puller:
+    """The ``ti`` a mapped task's inputs are resolved with when it expands."""
+
+    def __init__(self, env: RunEnvironment) -> None:
+        self.env = env
+
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", **_: Any) -> Any:
+        return self.env.xcoms.pull(task_ids, key)
+
+
+def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
+    """One unscheduled instance per task (mapped tasks expand when they become ready)."""
+    run = env.dag_run
+    return [
+        TaskInstanceRecord(run.dag_id, run.run_id, task.task_id, -1, None, 0, task.retries, task.task_type)
+        for task in env.dag.task_dict.values()
+    ]
+
+
+class RunDriver:
+    """Runs passes until the run ends; every decision is recorded with its reason and pass number."""
+
+    def __init__(
+        self,
+        env: RunEnvironment,
+        run: DagRunRecord,
+        instances: Iterable[TaskInstanceRecord],
+        store: Store,
+        executor: Executor,
+        *,
+        on_task_done: OnTaskDone | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.env, self.run, self.store, self.executor = env, run, store, executor
+        self.shape = env.shape
+        self.records: dict[TIKey, TaskInstanceRecord] = {(i.task_id, i.map_index): i for i in instances}
+        self.snapshot = RunSnapshot({key: rec.state for key, rec in self.records.items()})
+        self.mapped_kwargs: dict[TIKey, dict[str, Any]] = {}
+        self.retry_at: dict[TIKey, Any] = {}
+        self.on_task_done = on_task_done
+        self.sleep = sleep
+        self._dirty: dict[TIKey, TaskInstanceRecord] = {}
+        self._removed: list[TIKey] = []
+
+    # -- the loop --------------------------------------------------------------------------------
+
+    def drive(self) -> DagRunRecord:
+        changed: set[str] = set(self.shape.tasks)
+        number = 0
+        while True:
+            number += 1
+            plan = planning.plan_pass(self.shape, self.snapshot, self._candidates(changed), number=number)
+            changed = set()
+            to_run: list[TIKey] = []
+            for decision in plan.decisions:
+                if decision.action is Action.RUN:
+                    to_run.extend(self._ready(decision, changed))
+                elif decision.action is not Action.WAIT:
+                    self._end(decision.key, TaskState(decision.action.value), decision.reason, number)
+                    changed.add(decision.key[0])
+            for key in to_run:
+                self._start(key, number)
+            if not to_run:
+                state, reason = planning.run_outcome(self.shape, self.snapshot.states)
+                if state is not None:
+                    return self._finish(state, reason)
+                if changed:
+                    self._flush()
+                    continue
+                if not self._wait_for_retry():
+                    return self._finish(DagRunState.FAILED, "deadlock: unfinished tasks can never run")
+                self._flush()
+                continue
+            self._flush()
+            for key in to_run:
+                rec = self.records[key]
+                self.executor.submit(WorkItem(key[0], key[1], rec.try_number, self.mapped_kwargs.get(key)))
+            for outcome in self.executor.events(timeout=0.0):
+                changed |= self._apply(outcome, number)
+
+    def _candidates(self, changed: set[str]) -> list[TIKey]:
+        task_ids: set[str] = set()
+        for task_id in changed:
+            task_ids.add(task_id)
+            task_ids.update(self.shape.dependents(task_id))
+        now = self.env.now()
+        keys = [
+            key for tid in sorted(task_ids) for key in self.snapshot.instances(tid)
+            if self.snapshot.states[key] in SCHEDULABLE_STATES and self.snapshot.states[key] is not TaskState.UP_FOR_RETRY
+        ]
+        keys += [key for key, at in self.retry_at.items() if at <= now]
+        return keys
+
+    def _wait_for_retry(self) -> bool:
+        if not self.retry_at:
+            return False
+        delay = (min(self.retry_at.values()) - self.env.now()).total_seconds()
+        if delay > 0:
+            self._flush()
+            self.sleep(delay)
+        return True
+
+    # -- state changes ---------------------------------------------------------------------------
+
+    def _touch(self, key: TIKey) -> TaskInstanceRecord:
+        rec = self.records[key]
+        self._dirty[key] = rec
+        return rec
+
+    def _ready(self, decision: planning.Decision, changed: set[str]) -> list[TIKey]:
+        task_id, map_index = decision.key
+        task = self.env.dag.task_dict[task_id]
+        self.retry_at.pop(decision.key, None)
+        if not task.is_mapped or map_index >= 0:
+            return [decision.key]
+        try:
+            rows = task.expansion({"ti": _Puller(self.env)})  # type: ignore[attr-defined]
+        except (TypeError, ValueError) as err:
+            self._end(decision.key, TaskState.FAILED, f"could not expand mapped task: {err}", decision.pass_number)
+            changed.add(task_id)
+            return []
+        keys = planning.expansion_keys(task_id, len(rows))
+        if not rows:
+            self._end(decision.key, TaskState.SKIPPED, planning.EMPTY_EXPANSION_REASON, decision.pass_number)
+            changed.add(task_id)
+            return []
+        template = self.records.pop(decision.key)
+        self._dirty.pop(decision.key, None)
+        self._removed.append(decision.key)
+        self.snapshot.replace_instances(task_id, keys, None)
+        for key, row in zip(keys, rows, strict=True):
+            self.records[key] = TaskInstanceRecord(
+                template.dag_id, template.run_id, task_id, key[1], None, 0, template.max_tries, template.operator
+            )
+            self.mapped_kwargs[key] = row
+        return keys
+
+    def _start(self, key: TIKey, number: int) -> None:
+        rec = self._touch(key)
+        rec.state = TaskState.RUNNING
+        rec.try_number += 1
+        rec.start_date = self.env.now()
+        rec.end_date = None
+        rec.pass_number = number
+        rec.reason = None
+        self.snapshot.set(key, TaskState.RUNNING)
+
+    def _end(self, key: TIKey, state: TaskState, reason: str, number: int | None) -> None:
+        rec = self._touch(key)
+        rec.state = state
+        rec.reason = reason
+        if number is not None:
+            rec.pass_number = number
+        if rec.try_number == 0:  # decided without running
+            rec.start_date = rec.end_date = self.env.now()
+            rec.duration = 0.0
+        self.snapshot.set(key, state)
+        if self.on_task_done is not None and state in TERMINAL_STATES:
+            self.on_task_done(rec)
+
+    def _apply(self, outcome: TaskOutcome, number: int) -> set[str]:
+        key = (outcome.task_id, outcome.map_index)
+        rec = self._touch(key)
+        rec.end_date = outcome.end
+        rec.duration = (outcome.end - outcome.start).total_seconds()
+        if outcome.retry_at is not None:
+            self.retry_at[key] = outcome.retry_at
+        self._end(key, outcome.state, outcome.reason, None)
+        if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
+            self.on_task_done(rec)
+        changed = {outcome.task_id}
+        for skip in outcome.skips:
+            for target in self.snapshot.instances(skip.task_id):
+                if self.snapshot.states[target] not in (TaskState.RUNNING, TaskState.SUCCESS, TaskState.FAILED):
+                    self._end(target, TaskState.SKIPPED, skip.reason, number)
+            changed.add(skip.task_id)
+        return changed
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def _flush(self, run: DagRunRecord | None = None) -> None:
+        cleared, added = self.env.xcoms.take_pending()
+        changes = RunChanges(
+            self.run.dag_id, self.run.run_id,
+            instances=list(self._dirty.values()), removed_instances=self._removed,
+            xcoms_cleared=cleared, xcoms_added=added, run=run,
+        )
+        self._dirty, self._removed = {}, []
+        self.store.record(changes)
+
+    def _finish(self, state: DagRunState, reason: str) -> DagRunRecord:
+        self.run.state = state
+        self.run.end_date = self.env.now()
+        self.run.reason = reason
+        self._flush(self.run)
+        return self.run

@@ -1,0 +1,100 @@
+"""Plain records the store reads and writes; no ORM objects leave the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from headwater.model.states import DagRunState, TaskState
+
+
+@dataclass
+class DagRunRecord:
+    dag_id: str
+    run_id: str
+    run_type: str
+    logical_date: dt.datetime
+    data_interval_start: dt.datetime
+    data_interval_end: dt.datetime
+    external_trigger: bool = False
+    conf: dict[str, Any] = field(default_factory=dict)
+    state: DagRunState = DagRunState.RUNNING
+    start_date: dt.datetime | None = None
+    end_date: dt.datetime | None = None
+    reason: str | None = None
+
+
+@dataclass
+class TaskInstanceRecord:
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    state: TaskState | None = None
+    try_number: int = 0
+    max_tries: int = 0
+    operator: str | None = None
+    start_date: dt.datetime | None = None
+    end_date: dt.datetime | None = None
+    duration: float | None = None
+    reason: str | None = None
+    pass_number: int | None = None
+
+
+@dataclass
+class XComRow:
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    key: str
+    value: bytes
+    timestamp: dt.datetime
+
+
+@dataclass
+class RunChanges:
+    """Everything one pass changed, written in one transaction."""
+
+    dag_id: str
+    run_id: str
+    instances: list[TaskInstanceRecord] = field(default_factory=list)
+    removed_instances: list[tuple[str, int]] = field(default_factory=list)
+    xcoms_cleared: list[tuple[str, int]] = field(default_factory=list)
+    xcoms_added: list[XComRow] = field(default_factory=list)
+    run: DagRunRecord | None = None
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.instances or self.removed_instances or self.xcoms_cleared or self.xcoms_added or self.run
+        )
+
+
+class Store(Protocol):
+    """The metadata store: DAG runs, task instances, XComs, import errors."""
+
+    def start_run(self, run: DagRunRecord, instances: list[TaskInstanceRecord], *, replace: bool) -> bool:
+        """Insert a run and its instances; with ``replace``, an existing run of the same id is deleted
+        first (its XComs too). Returns whether a run was replaced."""
+        ...
+
+    def record(self, changes: RunChanges) -> None:
+        """Apply one pass's changes atomically."""
+        ...
+
+    def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None: ...
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]: ...
+
+    def xcoms(self, dag_id: str, run_id: str) -> list[XComRow]: ...
+
+    def last_successful_run(self, dag_id: str, before: dt.datetime) -> DagRunRecord | None: ...
+
+    def record_import_error(self, filename: str, message: str) -> None: ...
+
+    def clear_import_error(self, filename: str) -> None: ...
+
+    def import_errors(self) -> dict[str, str]: ...
+
+    def close(self) -> None: ...

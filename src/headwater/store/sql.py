@@ -1,0 +1,176 @@
+"""The SQL store: the ``Store`` contract on SQLite or PostgreSQL through SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, delete, insert, select, tuple_, update
+
+from headwater.model.states import DagRunState, TaskState
+from headwater.store import tables as t
+from headwater.store.database import make_engine, migrate
+from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
+
+_TI_FIELDS = ("state", "try_number", "max_tries", "operator", "start_date", "end_date", "duration", "reason",
+              "pass_number")
+
+
+def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
+    row = {f: getattr(ti, f) for f in _TI_FIELDS}
+    row["state"] = ti.state.value if ti.state is not None else None
+    row.update(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index)
+    return row
+
+
+def _run_row(run: DagRunRecord) -> dict[str, Any]:
+    return {
+        "dag_id": run.dag_id, "run_id": run.run_id, "run_type": run.run_type, "logical_date": run.logical_date,
+        "data_interval_start": run.data_interval_start, "data_interval_end": run.data_interval_end,
+        "external_trigger": run.external_trigger, "conf": run.conf, "state": run.state.value,
+        "start_date": run.start_date, "end_date": run.end_date, "reason": run.reason,
+    }
+
+
+def _run_record(row: Any) -> DagRunRecord:
+    return DagRunRecord(
+        dag_id=row.dag_id, run_id=row.run_id, run_type=row.run_type, logical_date=row.logical_date,
+        data_interval_start=row.data_interval_start, data_interval_end=row.data_interval_end,
+        external_trigger=row.external_trigger, conf=row.conf or {}, state=DagRunState(row.state),
+        start_date=row.start_date, end_date=row.end_date, reason=row.reason,
+    )
+
+
+class SqlStore:
+    """The metadata store on a database; each ``record`` call is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        migrate(self.engine)
+        ti = t.task_instance
+        self._update_ti = (
+            update(ti)
+            .where(and_(ti.c.dag_id == bindparam("b_dag_id"), ti.c.run_id == bindparam("b_run_id"),
+                        ti.c.task_id == bindparam("b_task_id"), ti.c.map_index == bindparam("b_map_index")))
+            .values({f: bindparam(f) for f in _TI_FIELDS})
+        )
+
+    def start_run(self, run: DagRunRecord, instances: list[TaskInstanceRecord], *, replace: bool) -> bool:
+        with self.engine.begin() as conn:
+            where = and_(t.dag_run.c.dag_id == run.dag_id, t.dag_run.c.run_id == run.run_id)
+            existed = conn.execute(select(t.dag_run.c.id).where(where)).first() is not None
+            if existed:
+                if not replace:
+                    raise ValueError(f"DAG {run.dag_id!r} already has a run {run.run_id!r}.")
+                for table in (t.xcom, t.task_instance, t.dag_run):
+                    conn.execute(delete(table).where(table.c.dag_id == run.dag_id, table.c.run_id == run.run_id))
+            conn.execute(insert(t.dag_run), [_run_row(run)])
+            if instances:
+                conn.execute(insert(t.task_instance), [_ti_row(i) for i in instances])
+        return existed
+
+    def record(self, changes: RunChanges) -> None:
+        if not changes:
+            return
+        dag_id, run_id = changes.dag_id, changes.run_id
+        with self.engine.begin() as conn:
+            if changes.removed_instances:
+                ti = t.task_instance
+                conn.execute(
+                    delete(ti).where(ti.c.dag_id == dag_id, ti.c.run_id == run_id,
+                                     tuple_(ti.c.task_id, ti.c.map_index).in_(changes.removed_instances))
+                )
+            if changes.instances:
+                existing = self._existing_keys(conn, changes)
+                updates, inserts = [], []
+                for inst in changes.instances:
+                    row = _ti_row(inst)
+                    if (inst.task_id, inst.map_index) in existing:
+                        updates.append({**{f: row[f] for f in _TI_FIELDS}, "b_dag_id": dag_id, "b_run_id": run_id,
+                                        "b_task_id": inst.task_id, "b_map_index": inst.map_index})
+                    else:
+                        inserts.append(row)
+                if updates:
+                    conn.execute(self._update_ti, updates)
+                if inserts:
+                    conn.execute(insert(t.task_instance), inserts)
+            if changes.xcoms_cleared:
+                x = t.xcom
+                conn.execute(
+                    delete(x).where(x.c.dag_id == dag_id, x.c.run_id == run_id,
+                                    tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared))
+                )
+            if changes.xcoms_added:
+                conn.execute(insert(t.xcom), [r.__dict__ for r in changes.xcoms_added])
+            if changes.run is not None:
+                row = _run_row(changes.run)
+                conn.execute(update(t.dag_run).where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
+                             .values(state=row["state"], end_date=row["end_date"], start_date=row["start_date"],
+                                     reason=row["reason"]))
+
+    def _existing_keys(self, conn: Any, changes: RunChanges) -> set[tuple[str, int]]:
+        """Instance keys already stored; only mapped expansions create new ones, so this is usually cheap."""
+        wanted = {(i.task_id, i.map_index) for i in changes.instances}
+        if all(index == -1 for _, index in wanted) and not changes.removed_instances:
+            ti = t.task_instance
+            ids = sorted({task for task, _ in wanted})
+            rows = conn.execute(select(ti.c.task_id, ti.c.map_index).where(
+                ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id, ti.c.task_id.in_(ids)))
+            return {(r.task_id, r.map_index) for r in rows}
+        ti = t.task_instance
+        rows = conn.execute(select(ti.c.task_id, ti.c.map_index).where(
+            ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id))
+        return {(r.task_id, r.map_index) for r in rows}
+
+    def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.dag_run).where(t.dag_run.c.dag_id == dag_id,
+                                                       t.dag_run.c.run_id == run_id)).first()
+        return _run_record(row) if row else None
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
+        ti = t.task_instance
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ti).where(ti.c.dag_id == dag_id, ti.c.run_id == run_id)).all()
+        return [
+            TaskInstanceRecord(
+                dag_id=r.dag_id, run_id=r.run_id, task_id=r.task_id, map_index=r.map_index,
+                state=TaskState(r.state) if r.state else None, try_number=r.try_number, max_tries=r.max_tries,
+                operator=r.operator, start_date=r.start_date, end_date=r.end_date, duration=r.duration,
+                reason=r.reason, pass_number=r.pass_number,
+            )
+            for r in rows
+        ]
+
+    def xcoms(self, dag_id: str, run_id: str) -> list[XComRow]:
+        x = t.xcom
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(x).where(x.c.dag_id == dag_id, x.c.run_id == run_id)).all()
+        return [XComRow(r.dag_id, r.run_id, r.task_id, r.map_index, r.key, r.value, r.timestamp) for r in rows]
+
+    def last_successful_run(self, dag_id: str, before: dt.datetime) -> DagRunRecord | None:
+        r = t.dag_run
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(r).where(r.c.dag_id == dag_id, r.c.state == DagRunState.SUCCESS.value,
+                                r.c.logical_date < before).order_by(r.c.logical_date.desc()).limit(1)
+            ).first()
+        return _run_record(row) if row else None
+
+    def record_import_error(self, filename: str, message: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.import_error).where(t.import_error.c.filename == filename))
+            conn.execute(insert(t.import_error), [{"filename": filename, "stacktrace": message, "timestamp": now}])
+
+    def clear_import_error(self, filename: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.import_error).where(t.import_error.c.filename == filename))
+
+    def import_errors(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return {r.filename: r.stacktrace for r in conn.execute(select(t.import_error))}
+
+    def close(self) -> None:
+        self.engine.dispose()

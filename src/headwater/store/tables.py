@@ -1,0 +1,104 @@
+"""The metadata schema (SQLAlchemy Core). Migrations in ``store/migrations`` create exactly this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; attach a timezone")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+metadata = MetaData()
+
+dag_run = Table(
+    "dag_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dag_id", String(250), nullable=False),
+    Column("run_id", String(250), nullable=False),
+    Column("run_type", String(50), nullable=False),
+    Column("logical_date", UtcDateTime, nullable=False),
+    Column("data_interval_start", UtcDateTime),
+    Column("data_interval_end", UtcDateTime),
+    Column("external_trigger", Boolean, nullable=False, default=False),
+    Column("conf", JSON),
+    Column("state", String(50), nullable=False),
+    Column("start_date", UtcDateTime),
+    Column("end_date", UtcDateTime),
+    Column("reason", Text),
+    Index("ux_dag_run_dag_id_run_id", "dag_id", "run_id", unique=True),
+    Index("ix_dag_run_dag_id_logical_date", "dag_id", "logical_date"),
+)
+
+task_instance = Table(
+    "task_instance",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("run_id", String(250), primary_key=True),
+    Column("task_id", String(250), primary_key=True),
+    Column("map_index", Integer, primary_key=True, default=-1),
+    Column("state", String(20)),
+    Column("try_number", Integer, nullable=False, default=0),
+    Column("max_tries", Integer, nullable=False, default=0),
+    Column("operator", String(1000)),
+    Column("start_date", UtcDateTime),
+    Column("end_date", UtcDateTime),
+    Column("duration", Float),
+    Column("reason", Text),
+    Column("pass_number", Integer),
+)
+
+xcom = Table(
+    "xcom",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("run_id", String(250), primary_key=True),
+    Column("task_id", String(250), primary_key=True),
+    Column("map_index", Integer, primary_key=True, default=-1),
+    Column("key", String(512), primary_key=True),
+    Column("value", LargeBinary),
+    Column("timestamp", UtcDateTime, nullable=False),
+)
+
+import_error = Table(
+    "import_error",
+    metadata,
+    Column("filename", String(1024), primary_key=True),
+    Column("stacktrace", Text, nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+)
