@@ -43,7 +43,38 @@ _EXPORTS: dict[str, str] = {
     "BaseXCom": "headwater.store.xcom",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "DAG",
+    "BaseBranchOperator",
+    "BaseOperator",
+    "BaseXCom",
+    "BashOperator",
+    "BranchDateTimeOperator",
+    "BranchDayOfWeekOperator",
+    "BranchPythonOperator",
+    "DagRunState",
+    "EmptyOperator",
+    "FailTask",
+    "Label",
+    "LatestOnlyOperator",
+    "Param",
+    "PythonOperator",
+    "ShortCircuitOperator",
+    "SkipTask",
+    "TaskGroup",
+    "TaskState",
+    "TriggerRule",
+    "XComArg",
+    "__version__",
+    "chain",
+    "chain_linear",
+    "cross_downstream",
+    "dag",
+    "setup",
+    "task",
+    "task_group",
+    "teardown",
+]
 
 
 def __getattr__(name: str) -> Any:

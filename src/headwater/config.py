@@ -48,8 +48,10 @@ class Settings:
                 raw.setdefault(section.lower(), {})[key.lower()] = value
         core = raw.get("core", {})
         database = raw.get("database", {})
-        xcom_backend = env.get("HEADWATER__CORE__XCOM_BACKEND") or env.get("AIRFLOW__CORE__XCOM_BACKEND") or core.get(
-            "xcom_backend"
+        xcom_backend = (
+            env.get("HEADWATER__CORE__XCOM_BACKEND")
+            or env.get("AIRFLOW__CORE__XCOM_BACKEND")
+            or core.get("xcom_backend")
         )
         return cls(
             home=home,

@@ -48,7 +48,7 @@ class DagBag:
             module = importlib.util.module_from_spec(spec)
             sys.modules[module_name] = module
             spec.loader.exec_module(module)
-        except Exception as exc:  # any error in user code is recorded against its file, never raised here
+        except Exception as exc:  # noqa: BLE001 - any error in user code is recorded against its file, never raised here
             self.import_errors[str(file)] = _describe(file, exc)
             sys.modules.pop(module_name, None)
             return
@@ -87,7 +87,8 @@ def _dag_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return [
-        p for p in folder.rglob("*.py")
+        p
+        for p in folder.rglob("*.py")
         if not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
         and "dag" in p.read_text(errors="ignore").lower()
     ]

@@ -49,8 +49,7 @@ class DuplicateTaskIdError(DagDefinitionError):
     def __init__(self, dag_id: str, task_id: str) -> None:
         self.dag_id, self.task_id = dag_id, task_id
         super().__init__(
-            f"DAG {dag_id!r} already has a task {task_id!r}. Task ids must be unique within a DAG: "
-            "rename one of them."
+            f"DAG {dag_id!r} already has a task {task_id!r}. Task ids must be unique within a DAG: rename one of them."
         )
 
 
@@ -65,8 +64,7 @@ class UnknownTriggerRule(DagDefinitionError):
         close = difflib.get_close_matches(rule, valid, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         super().__init__(
-            f"DAG {dag_id!r}, task {task_id!r}: unknown trigger rule {rule!r}.{hint} "
-            f"Valid rules: {', '.join(valid)}."
+            f"DAG {dag_id!r}, task {task_id!r}: unknown trigger rule {rule!r}.{hint} Valid rules: {', '.join(valid)}."
         )
 
 

@@ -33,7 +33,9 @@ def _parse_datetime(value: str | None, option: str) -> Any:
     try:
         parsed = pendulum.parse(value)
     except (ValueError, pendulum.parsing.exceptions.ParserError):
-        raise CliError(f"{option} {value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-01T00:00:00+00:00).")
+        raise CliError(
+            f"{option} {value!r} is not an ISO 8601 date or datetime (e.g. 2024-01-01T00:00:00+00:00)."
+        ) from None
     if not isinstance(parsed, pendulum.DateTime):
         parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")  # type: ignore[union-attr]
     return parsed
@@ -67,21 +69,36 @@ def dags() -> None:
     """Work with DAGs."""
 
 
-_MARKS = {"success": "ok", "failed": "FAILED", "skipped": "skipped", "upstream_failed": "upstream_failed",
-          "up_for_retry": "retry"}
+_MARKS = {
+    "success": "ok",
+    "failed": "FAILED",
+    "skipped": "skipped",
+    "upstream_failed": "upstream_failed",
+    "up_for_retry": "retry",
+}
 
 
 @dags.command("test")
 @click.argument("target")
 @click.option("--dag-id", help="Pick one DAG when the file holds several.")
 @click.option("--logical-date", help="Logical date (ISO 8601); default: now.")
-@click.option("--run-type", type=click.Choice(["scheduled", "manual"]),
-              help="Create the run the scheduler (scheduled) or a trigger (manual) would; default: like `airflow dags test`.")
+@click.option(
+    "--run-type",
+    type=click.Choice(["scheduled", "manual"]),
+    help="Create the run the scheduler (scheduled) or a trigger (manual) would; default: like `airflow dags test`.",
+)
 @click.option("--now", "now_", help="The wall clock the run sees (ISO 8601); default: the real clock.")
 @click.option("--conf", help="Run conf as a JSON object.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's states and XComs as JSON on stdout.")
-def test_dag(target: str, dag_id: str | None, logical_date: str | None, run_type: str | None, now_: str | None,
-             conf: str | None, as_json: bool) -> None:
+def test_dag(
+    target: str,
+    dag_id: str | None,
+    logical_date: str | None,
+    run_type: str | None,
+    now_: str | None,
+    conf: str | None,
+    as_json: bool,
+) -> None:
     """Run one DAG run in this process and show each task's final state.
 
     TARGET is a DAG file or the id of a DAG in the DAGs folder.
@@ -106,8 +123,17 @@ def test_dag(target: str, dag_id: str | None, logical_date: str | None, run_type
 
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            result = run_dag_test(settings, target, dag_id=dag_id, logical_date=logical, run_type=run_type, now=now,
-                                  conf=conf_value, on_task_done=report, on_replaced=replaced)
+            result = run_dag_test(
+                settings,
+                target,
+                dag_id=dag_id,
+                logical_date=logical,
+                run_type=run_type,
+                now=now,
+                conf=conf_value,
+                on_task_done=report,
+                on_replaced=replaced,
+            )
     except HeadwaterError as err:
         raise CliError(str(err)) from None
     if as_json:

@@ -21,7 +21,10 @@ class _TaskNamespace:
     """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash``."""
 
     def __call__(
-        self, python_callable: Callable[..., Any] | None = None, *, multiple_outputs: bool | None = None,
+        self,
+        python_callable: Callable[..., Any] | None = None,
+        *,
+        multiple_outputs: bool | None = None,
         **kwargs: Any,
     ) -> Any:
         return make_decorator(DecoratedPythonOperator, python_callable, multiple_outputs, kwargs)
@@ -39,8 +42,7 @@ class _TaskNamespace:
 
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
-            f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit "
-            "or @task.bash."
+            f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit or @task.bash."
         )
 
 

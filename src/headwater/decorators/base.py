@@ -138,13 +138,17 @@ class DecoratedPartial:
 
     def expand(self, **mapped: Any) -> XComArg:
         partial = self._partial()
-        return XComArg(MappedOperator(partial.operator_class, partial.kwargs, expand_input=mapped,
-                                      expand_into_op_kwargs=True))
+        return XComArg(
+            MappedOperator(partial.operator_class, partial.kwargs, expand_input=mapped, expand_into_op_kwargs=True)
+        )
 
     def expand_kwargs(self, kwargs_list: Any) -> XComArg:
         partial = self._partial()
-        return XComArg(MappedOperator(partial.operator_class, partial.kwargs, expand_kwargs_input=kwargs_list,
-                                      expand_into_op_kwargs=True))
+        return XComArg(
+            MappedOperator(
+                partial.operator_class, partial.kwargs, expand_kwargs_input=kwargs_list, expand_into_op_kwargs=True
+            )
+        )
 
 
 def make_decorator(

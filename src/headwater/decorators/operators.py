@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from headwater.errors import TaskError
 from headwater.operators.bash import BashOperator
@@ -29,9 +30,7 @@ def push_multiple_outputs(task: Any, context: dict[str, Any], result: Any) -> An
         )
     for key in result:
         if not isinstance(key, str):
-            raise TaskError(
-                f"Task {task.task_id!r}: with multiple_outputs every key must be a string; got {key!r}."
-            )
+            raise TaskError(f"Task {task.task_id!r}: with multiple_outputs every key must be a string; got {key!r}.")
     for key, value in result.items():
         context["ti"].xcom_push(key=key, value=value)
     return result
@@ -53,7 +52,7 @@ class DecoratedBashOperator(BashOperator):
     """``@task.bash``: the function returns the command to run (templated like ``bash_command``)."""
 
     custom_operator_name = "@task.bash"
-    template_fields = ("bash_command", "env", "cwd", "op_args", "op_kwargs")
+    template_fields: ClassVar[Sequence[str]] = ("bash_command", "env", "cwd", "op_args", "op_kwargs")
 
     def __init__(
         self,
@@ -75,8 +74,7 @@ class DecoratedBashOperator(BashOperator):
         command = self.python_callable(*self.op_args, **call_kwargs(self.python_callable, merged, self.op_args))
         if not isinstance(command, str) or not command.strip():
             raise TaskError(
-                f"Task {self.task_id!r}: a @task.bash function must return a non-empty command string; "
-                f"got {command!r}."
+                f"Task {self.task_id!r}: a @task.bash function must return a non-empty command string; got {command!r}."
             )
         self.bash_command = context["ti"].render(command)
         return super().execute(context)

@@ -19,8 +19,9 @@ class InProcessExecutor:
     def submit(self, work: WorkItem) -> None:
         task = self.env.dag.task_dict[work.task_id]
         self._done.append(
-            run_task(self.env, task, map_index=work.map_index, try_number=work.try_number,
-                     mapped_kwargs=work.mapped_kwargs)
+            run_task(
+                self.env, task, map_index=work.map_index, try_number=work.try_number, mapped_kwargs=work.mapped_kwargs
+            )
         )
 
     def events(self, timeout: float = 0.0) -> Iterator[TaskOutcome]:

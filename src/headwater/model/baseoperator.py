@@ -69,6 +69,11 @@ def _apply_defaults(init: Callable[..., None]) -> Callable[..., None]:
 class BaseOperator(DependencyMixin):
     """The unit of work in a DAG. Subclasses implement ``execute(context)``."""
 
+    task_id: str
+    dag: DAG | None
+    task_group: TaskGroup | None
+    trigger_rule: TriggerRule
+
     template_fields: ClassVar[Sequence[str]] = ()
     template_ext: ClassVar[Sequence[str]] = ()
     template_fields_renderers: ClassVar[dict[str, str]] = {}
@@ -83,7 +88,7 @@ class BaseOperator(DependencyMixin):
         if init is not None and not getattr(init, "_hw_wrapped", False):
             cls.__init__ = _apply_defaults(init)  # type: ignore[method-assign]
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one assignment per Airflow argument
         self,
         *,
         task_id: str,
@@ -183,9 +188,7 @@ class BaseOperator(DependencyMixin):
         group = task_group or context_stack.current_group(dag)
         self.task_group = group
         self.task_id = group.child_id(task_id) if group is not None else task_id
-        self.trigger_rule = parse_trigger_rule(
-            trigger_rule, dag_id=dag.dag_id if dag else None, task_id=self.task_id
-        )
+        self.trigger_rule = parse_trigger_rule(trigger_rule, dag_id=dag.dag_id if dag else None, task_id=self.task_id)
         self.dag = None
         if dag is not None:
             dag.add_task(self)
@@ -242,7 +245,7 @@ class BaseOperator(DependencyMixin):
     def get_flat_relative_ids(self, *, upstream: bool = False) -> set[str]:
         """Every task reachable upstream (or downstream) of this one."""
         assert self.dag is not None
-        return self.dag.reachable(self.task_id, upstream=upstream)
+        return set(self.dag.reachable(self.task_id, upstream=upstream))
 
     def get_flat_relatives(self, upstream: bool = False) -> list[BaseOperator]:
         assert self.dag is not None
@@ -269,18 +272,16 @@ class BaseOperator(DependencyMixin):
         self.is_setup = True
         return self
 
-    def as_teardown(
-        self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None
-    ) -> BaseOperator:
+    def as_teardown(self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None) -> BaseOperator:
         self.is_teardown = True
         self.trigger_rule = TriggerRule.ALL_DONE_SETUP_SUCCESS
         if on_failure_fail_dagrun is not None:
             self.on_failure_fail_dagrun = on_failure_fail_dagrun
         if setups is not None:
-            for setup in as_list(setups):
-                setup = getattr(setup, "operator", setup)
-                setup.is_setup = True
-                setup.set_downstream(self)
+            for item in as_list(setups):
+                setup_task = getattr(item, "operator", item)
+                setup_task.is_setup = True
+                setup_task.set_downstream(self)
         return self
 
     @classmethod

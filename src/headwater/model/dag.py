@@ -29,9 +29,22 @@ NOTSET: Any = _NotSet()
 
 _IGNORED_DAG_ARGS = frozenset(
     {
-        "access_control", "owner_links", "jinja_environment_kwargs", "concurrency", "sla_miss_callback",
-        "default_view", "orientation", "is_paused_upon_creation", "auto_register", "fail_stop",
-        "dag_display_name", "fileloc", "full_filepath", "timetable", "dataset_triggers", "max_consecutive_failed_dag_runs",
+        "access_control",
+        "owner_links",
+        "jinja_environment_kwargs",
+        "concurrency",
+        "sla_miss_callback",
+        "default_view",
+        "orientation",
+        "is_paused_upon_creation",
+        "auto_register",
+        "fail_stop",
+        "dag_display_name",
+        "fileloc",
+        "full_filepath",
+        "timetable",
+        "dataset_triggers",
+        "max_consecutive_failed_dag_runs",
     }
 )
 
@@ -68,9 +81,7 @@ class DAG:
         if unknown:
             raise TypeError(f"DAG {dag_id!r} got unexpected arguments {sorted(unknown)}; check their spelling.")
         if not re.fullmatch(r"[A-Za-z0-9_.\-]+", dag_id or ""):
-            raise ValueError(
-                f"DAG id {dag_id!r} may only contain letters, digits, '_', '.' and '-'; rename the DAG."
-            )
+            raise ValueError(f"DAG id {dag_id!r} may only contain letters, digits, '_', '.' and '-'; rename the DAG.")
         self.dag_id = dag_id
         self.description = description
         self.default_args = dict(default_args or {})

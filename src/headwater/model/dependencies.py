@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +43,7 @@ def as_list(value: Any) -> list[Any]:
 
 def chain(*elements: Any) -> None:
     """Wire elements one after another; neighbouring lists must have equal length (pairwise)."""
-    for up, down in zip(elements, elements[1:], strict=False):
+    for up, down in itertools.pairwise(elements):
         up_is_seq = isinstance(up, Sequence) and not isinstance(up, str)
         down_is_seq = isinstance(down, Sequence) and not isinstance(down, str)
         if up_is_seq and down_is_seq:
@@ -70,6 +71,6 @@ def chain_linear(*elements: Any) -> None:
     """Like chain, but every element of one list connects to every element of the next."""
     if len(elements) < 2:
         raise ValueError("chain_linear() needs at least two elements to connect.")
-    for up, down in zip(elements, elements[1:], strict=False):
+    for up, down in itertools.pairwise(elements):
         for u in as_list(up):
             u.set_downstream(down)

@@ -34,9 +34,24 @@ class OperatorPartial:
 
 
 _BASE_FIELDS = (
-    "trigger_rule", "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
-    "execution_timeout", "do_xcom_push", "pool", "pool_slots", "queue", "priority_weight", "weight_rule",
-    "depends_on_past", "params", "multiple_outputs", "dag", "task_group", "doc_md",
+    "trigger_rule",
+    "retries",
+    "retry_delay",
+    "retry_exponential_backoff",
+    "max_retry_delay",
+    "execution_timeout",
+    "do_xcom_push",
+    "pool",
+    "pool_slots",
+    "queue",
+    "priority_weight",
+    "weight_rule",
+    "depends_on_past",
+    "params",
+    "multiple_outputs",
+    "dag",
+    "task_group",
+    "doc_md",
 )
 
 
@@ -62,8 +77,11 @@ class MappedOperator(BaseOperator):
         self.expand_kwargs_input = expand_kwargs_input
         self.expand_into_op_kwargs = expand_into_op_kwargs
         self.template_fields = operator_class.template_fields  # type: ignore[misc]
-        for arg in [*find_xcomargs(self.expand_input), *find_xcomargs(expand_kwargs_input),
-                    *find_xcomargs(self.partial_kwargs)]:
+        for arg in [
+            *find_xcomargs(self.expand_input),
+            *find_xcomargs(expand_kwargs_input),
+            *find_xcomargs(self.partial_kwargs),
+        ]:
             self.set_upstream(arg.operator)
 
     @property

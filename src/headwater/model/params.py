@@ -37,8 +37,7 @@ class Param:
                 jsonschema.validate(final, self.schema)
             except jsonschema.ValidationError as err:
                 raise BadRunConf(
-                    f"DAG {dag_id!r}: param {name!r} = {final!r} is invalid: {err.message}. "
-                    f"Schema: {self.schema}."
+                    f"DAG {dag_id!r}: param {name!r} = {final!r} is invalid: {err.message}. Schema: {self.schema}."
                 ) from None
         return final
 

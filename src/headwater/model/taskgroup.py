@@ -28,10 +28,8 @@ class TaskGroup(DependencyMixin):
         ui_fgcolor: str = "#000",
         add_suffix_on_collision: bool = False,
     ) -> None:
-        self.dag = dag or (parent_group.dag if parent_group else context_stack.current_dag())
-        self.parent_group = parent_group or (
-            context_stack.current_group(self.dag) if group_id is not None else None
-        )
+        self.dag: DAG | None = dag or (parent_group.dag if parent_group else context_stack.current_dag())
+        self.parent_group = parent_group or (context_stack.current_group(self.dag) if group_id is not None else None)
         self.prefix_group_id = prefix_group_id
         self.default_args = dict(default_args or {})
         self.tooltip = tooltip

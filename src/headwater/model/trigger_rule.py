@@ -55,8 +55,7 @@ def parse_trigger_rule(value: str | TriggerRule, *, dag_id: str | None, task_id:
     if value in DEPRECATED_ALIASES:
         new = DEPRECATED_ALIASES[value]
         warnings.warn(
-            f"Trigger rule {value!r} is deprecated; use {new.value!r} instead "
-            f"(DAG {dag_id!r}, task {task_id!r}).",
+            f"Trigger rule {value!r} is deprecated; use {new.value!r} instead (DAG {dag_id!r}, task {task_id!r}).",
             DeprecationWarning,
             stacklevel=4,
         )

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Container, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from headwater.errors import SkipTask
 from headwater.model.baseoperator import BaseOperator
@@ -19,8 +19,8 @@ class BashCommandFailed(RuntimeError):
 class BashOperator(BaseOperator):
     """Runs ``bash -c bash_command`` in a temporary working directory (or ``cwd``)."""
 
-    template_fields: Sequence[str] = ("bash_command", "env", "cwd")
-    template_ext: Sequence[str] = (".sh", ".bash")
+    template_fields: ClassVar[Sequence[str]] = ("bash_command", "env", "cwd")
+    template_ext: ClassVar[Sequence[str]] = (".sh", ".bash")
     ui_color = "#f0ede4"
 
     def __init__(
@@ -62,7 +62,7 @@ class BashOperator(BaseOperator):
     def execute(self, context: dict[str, Any]) -> str | None:
         if self.cwd is not None and not os.path.isdir(self.cwd):
             raise BashCommandFailed(f"Task {self.task_id!r}: cwd {self.cwd!r} is not a directory.")
-        proc = subprocess.Popen(  # noqa: S603 - running the user's command is this operator's purpose
+        proc = subprocess.Popen(
             ["bash", "-c", self.bash_command],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

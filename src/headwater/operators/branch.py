@@ -87,8 +87,11 @@ class BranchDateTimeOperator(BaseBranchOperator):
         now = context["logical_date"] if self.use_task_logical_date else context["ti"].now()
         lower = _as_datetime(self.target_lower, now)
         upper = _as_datetime(self.target_upper, now)
-        if lower is not None and upper is not None and upper < lower and not isinstance(
-            self.target_upper, _dt.datetime
+        if (
+            lower is not None
+            and upper is not None
+            and upper < lower
+            and not isinstance(self.target_upper, _dt.datetime)
         ):
             upper += _dt.timedelta(days=1)
         if upper is not None and upper < now:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from headwater.model.baseoperator import BaseOperator
 from headwater.operators.branch import BranchMixIn
@@ -31,7 +31,7 @@ def call_kwargs(func: Callable[..., Any], context: Mapping[str, Any], op_args: S
 class PythonOperator(BaseOperator):
     """Calls ``python_callable(*op_args, **op_kwargs)``, adding the context entries it names."""
 
-    template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
+    template_fields: ClassVar[Sequence[str]] = ("templates_dict", "op_args", "op_kwargs")
     template_fields_renderers = {"templates_dict": "json", "op_args": "py", "op_kwargs": "py"}
     ui_color = "#ffefeb"
 

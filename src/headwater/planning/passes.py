@@ -92,9 +92,7 @@ def verdict_for(shape: DagShape, snapshot: RunSnapshot, task_id: str) -> tuple[V
     return evaluate(task.rule, counts), counts
 
 
-def plan_pass(
-    shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey], *, number: int
-) -> PassPlan:
+def plan_pass(shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey], *, number: int) -> PassPlan:
     """Decide, for each candidate instance in a schedulable state, whether it runs, waits or ends."""
     plan = PassPlan(number)
     for key in candidates:

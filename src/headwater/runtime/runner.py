@@ -119,14 +119,17 @@ def run_task(
     except FailTask as exc:
         log.error("Task %r failed without retry: %s", task.task_id, exc)
         state, reason = TaskState.FAILED, f"the task raised {type(exc).__name__} (no retry): {exc}"
-    except Exception as exc:  # the task's own error: recorded as its outcome, with the traceback logged
+    except Exception as exc:  # noqa: BLE001 - the task's own error: recorded as its outcome, with the traceback logged
         log.error("Task %r failed on try %d:\n%s", task.task_id, try_number, traceback.format_exc().rstrip())
         state = planning.state_after_failure(try_number=try_number, retries=task.retries, fail_fast=False)
         detail = f"{type(exc).__name__}: {exc}"
         if state is TaskState.UP_FOR_RETRY:
             delay = planning.retry_delay(
-                base=task.retry_delay, try_number=try_number, exponential=task.retry_exponential_backoff,
-                max_delay=task.max_retry_delay, seed=f"{env.dag.dag_id}#{task.task_id}#{env.dag_run.run_id}",
+                base=task.retry_delay,
+                try_number=try_number,
+                exponential=task.retry_exponential_backoff,
+                max_delay=task.max_retry_delay,
+                seed=f"{env.dag.dag_id}#{task.task_id}#{env.dag_run.run_id}",
             )
             retry_at = env.now() + delay
             reason = f"try {try_number} of {task.retries + 1} failed ({detail}); retrying after {delay}"

@@ -53,8 +53,7 @@ class RunXComs:
             raise XComSerializationError(self.dag_id, task_id, key, err.value) from None
         except (TypeError, ValueError) as err:
             raise XComSerializationError(self.dag_id, task_id, key, value, str(err)) from None
-        row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, _as_bytes(stored),
-                      dt.datetime.now(dt.UTC))
+        row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, _as_bytes(stored), dt.datetime.now(dt.UTC))
         self._rows[(task_id, map_index, key)] = row
         self.pending_added = [
             r for r in self.pending_added if (r.task_id, r.map_index, r.key) != (task_id, map_index, key)
@@ -91,8 +90,9 @@ class RunXComs:
         key = key or XCOM_RETURN_KEY
         indexes = map_indexes if map_indexes is None or isinstance(map_indexes, int) else list(map_indexes)
         if task_ids is None:
-            candidates = sorted((r for r in self._rows.values() if r.key == key),
-                                key=lambda r: r.timestamp, reverse=True)
+            candidates = sorted(
+                (r for r in self._rows.values() if r.key == key), key=lambda r: r.timestamp, reverse=True
+            )
             return self.value_of(candidates[0]) if candidates else default
         if isinstance(task_ids, str) and not isinstance(indexes, list):
             found = self._matching(task_ids, key, indexes)

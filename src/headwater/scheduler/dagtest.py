@@ -64,8 +64,11 @@ class TestRun:
         tasks = {}
         for ti in sorted(self.instances, key=lambda i: (i.task_id, i.map_index)):
             label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
-            tasks[label] = {"state": ti.state.value if ti.state else None, "try_number": ti.try_number,
-                            "reason": ti.reason}
+            tasks[label] = {
+                "state": ti.state.value if ti.state else None,
+                "try_number": ti.try_number,
+                "reason": ti.reason,
+            }
         return {
             "dag_id": run.dag_id,
             "logical_date": run.logical_date.isoformat(),
@@ -101,11 +104,27 @@ def run_dag(
     params = dag.params.resolve(conf, dag.dag_id)
     view = DagRunView(dag.dag_id, run_id, kind, logical, interval, conf, external, clock())
     env = RunEnvironment(
-        dag=dag, dag_run=view, shape=shape_of(dag), xcoms=RunXComs(dag.dag_id, run_id, backend), now=clock,
-        params=params, previous_success=store.last_successful_run(dag.dag_id, logical), settings=settings,
+        dag=dag,
+        dag_run=view,
+        shape=shape_of(dag),
+        xcoms=RunXComs(dag.dag_id, run_id, backend),
+        now=clock,
+        params=params,
+        previous_success=store.last_successful_run(dag.dag_id, logical),
+        settings=settings,
     )
-    record = DagRunRecord(dag.dag_id, run_id, kind, logical, interval.start, interval.end, external, conf,
-                          DagRunState.RUNNING, view.start_date)
+    record = DagRunRecord(
+        dag.dag_id,
+        run_id,
+        kind,
+        logical,
+        interval.start,
+        interval.end,
+        external,
+        conf,
+        DagRunState.RUNNING,
+        view.start_date,
+    )
     instances = initial_instances(env)
     replaced = store.start_run(record, instances, replace=True)
     if replaced and on_replaced is not None:
@@ -126,8 +145,7 @@ def run_dag_object(dag: DAG, *, logical_date: datetime | None = None, conf: dict
     def report(ti: TaskInstanceRecord) -> None:
         print(f"{ti.task_id}: {ti.state}", file=sys.stderr)
 
-    return run_dag(dag, MemoryStore(), resolve_backend(None), logical_date=logical_date, conf=conf,
-                   on_task_done=report)
+    return run_dag(dag, MemoryStore(), resolve_backend(None), logical_date=logical_date, conf=conf, on_task_done=report)
 
 
 def run_dag_test(
@@ -157,7 +175,17 @@ def run_dag_test(
     backend = resolve_backend(settings.xcom_backend)
     store = open_store(settings.sql_alchemy_conn)
     try:
-        return run_dag(dag, store, backend, logical_date=logical_date, run_type=run_type, now=now, conf=conf,
-                       settings=settings, on_task_done=on_task_done, on_replaced=on_replaced)
+        return run_dag(
+            dag,
+            store,
+            backend,
+            logical_date=logical_date,
+            run_type=run_type,
+            now=now,
+            conf=conf,
+            settings=settings,
+            on_task_done=on_task_done,
+            on_replaced=on_replaced,
+        )
     finally:
         store.close()

@@ -108,8 +108,11 @@ class RunDriver:
             task_ids.update(self.shape.dependents(task_id))
         now = self.env.now()
         keys = [
-            key for tid in sorted(task_ids) for key in self.snapshot.instances(tid)
-            if self.snapshot.states[key] in SCHEDULABLE_STATES and self.snapshot.states[key] is not TaskState.UP_FOR_RETRY
+            key
+            for tid in sorted(task_ids)
+            for key in self.snapshot.instances(tid)
+            if self.snapshot.states[key] in SCHEDULABLE_STATES
+            and self.snapshot.states[key] is not TaskState.UP_FOR_RETRY
         ]
         keys += [key for key, at in self.retry_at.items() if at <= now]
         return keys
@@ -204,9 +207,13 @@ class RunDriver:
     def _flush(self, run: DagRunRecord | None = None) -> None:
         cleared, added = self.env.xcoms.take_pending()
         changes = RunChanges(
-            self.run.dag_id, self.run.run_id,
-            instances=list(self._dirty.values()), removed_instances=self._removed,
-            xcoms_cleared=cleared, xcoms_added=added, run=run,
+            self.run.dag_id,
+            self.run.run_id,
+            instances=list(self._dirty.values()),
+            removed_instances=self._removed,
+            xcoms_cleared=cleared,
+            xcoms_added=added,
+            run=run,
         )
         self._dirty, self._removed = {}, []
         self.store.record(changes)

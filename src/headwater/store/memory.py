@@ -53,7 +53,8 @@ class MemoryStore:
 
     def last_successful_run(self, dag_id: str, before: dt.datetime) -> DagRunRecord | None:
         done = [
-            r for (d, _), r in self.runs.items()
+            r
+            for (d, _), r in self.runs.items()
             if d == dag_id and r.state is DagRunState.SUCCESS and r.logical_date < before
         ]
         return max(done, key=lambda r: r.logical_date, default=None)

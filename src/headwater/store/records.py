@@ -66,9 +66,7 @@ class RunChanges:
     run: DagRunRecord | None = None
 
     def __bool__(self) -> bool:
-        return bool(
-            self.instances or self.removed_instances or self.xcoms_cleared or self.xcoms_added or self.run
-        )
+        return bool(self.instances or self.removed_instances or self.xcoms_cleared or self.xcoms_added or self.run)
 
 
 class Store(Protocol):

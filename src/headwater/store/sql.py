@@ -12,8 +12,17 @@ from headwater.store import tables as t
 from headwater.store.database import make_engine, migrate
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
 
-_TI_FIELDS = ("state", "try_number", "max_tries", "operator", "start_date", "end_date", "duration", "reason",
-              "pass_number")
+_TI_FIELDS = (
+    "state",
+    "try_number",
+    "max_tries",
+    "operator",
+    "start_date",
+    "end_date",
+    "duration",
+    "reason",
+    "pass_number",
+)
 
 
 def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
@@ -25,19 +34,35 @@ def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
 
 def _run_row(run: DagRunRecord) -> dict[str, Any]:
     return {
-        "dag_id": run.dag_id, "run_id": run.run_id, "run_type": run.run_type, "logical_date": run.logical_date,
-        "data_interval_start": run.data_interval_start, "data_interval_end": run.data_interval_end,
-        "external_trigger": run.external_trigger, "conf": run.conf, "state": run.state.value,
-        "start_date": run.start_date, "end_date": run.end_date, "reason": run.reason,
+        "dag_id": run.dag_id,
+        "run_id": run.run_id,
+        "run_type": run.run_type,
+        "logical_date": run.logical_date,
+        "data_interval_start": run.data_interval_start,
+        "data_interval_end": run.data_interval_end,
+        "external_trigger": run.external_trigger,
+        "conf": run.conf,
+        "state": run.state.value,
+        "start_date": run.start_date,
+        "end_date": run.end_date,
+        "reason": run.reason,
     }
 
 
 def _run_record(row: Any) -> DagRunRecord:
     return DagRunRecord(
-        dag_id=row.dag_id, run_id=row.run_id, run_type=row.run_type, logical_date=row.logical_date,
-        data_interval_start=row.data_interval_start, data_interval_end=row.data_interval_end,
-        external_trigger=row.external_trigger, conf=row.conf or {}, state=DagRunState(row.state),
-        start_date=row.start_date, end_date=row.end_date, reason=row.reason,
+        dag_id=row.dag_id,
+        run_id=row.run_id,
+        run_type=row.run_type,
+        logical_date=row.logical_date,
+        data_interval_start=row.data_interval_start,
+        data_interval_end=row.data_interval_end,
+        external_trigger=row.external_trigger,
+        conf=row.conf or {},
+        state=DagRunState(row.state),
+        start_date=row.start_date,
+        end_date=row.end_date,
+        reason=row.reason,
     )
 
 
@@ -51,8 +76,14 @@ class SqlStore:
         ti = t.task_instance
         self._update_ti = (
             update(ti)
-            .where(and_(ti.c.dag_id == bindparam("b_dag_id"), ti.c.run_id == bindparam("b_run_id"),
-                        ti.c.task_id == bindparam("b_task_id"), ti.c.map_index == bindparam("b_map_index")))
+            .where(
+                and_(
+                    ti.c.dag_id == bindparam("b_dag_id"),
+                    ti.c.run_id == bindparam("b_run_id"),
+                    ti.c.task_id == bindparam("b_task_id"),
+                    ti.c.map_index == bindparam("b_map_index"),
+                )
+            )
             .values({f: bindparam(f) for f in _TI_FIELDS})
         )
 
@@ -78,8 +109,11 @@ class SqlStore:
             if changes.removed_instances:
                 ti = t.task_instance
                 conn.execute(
-                    delete(ti).where(ti.c.dag_id == dag_id, ti.c.run_id == run_id,
-                                     tuple_(ti.c.task_id, ti.c.map_index).in_(changes.removed_instances))
+                    delete(ti).where(
+                        ti.c.dag_id == dag_id,
+                        ti.c.run_id == run_id,
+                        tuple_(ti.c.task_id, ti.c.map_index).in_(changes.removed_instances),
+                    )
                 )
             if changes.instances:
                 existing = self._existing_keys(conn, changes)
@@ -87,8 +121,15 @@ class SqlStore:
                 for inst in changes.instances:
                     row = _ti_row(inst)
                     if (inst.task_id, inst.map_index) in existing:
-                        updates.append({**{f: row[f] for f in _TI_FIELDS}, "b_dag_id": dag_id, "b_run_id": run_id,
-                                        "b_task_id": inst.task_id, "b_map_index": inst.map_index})
+                        updates.append(
+                            {
+                                **{f: row[f] for f in _TI_FIELDS},
+                                "b_dag_id": dag_id,
+                                "b_run_id": run_id,
+                                "b_task_id": inst.task_id,
+                                "b_map_index": inst.map_index,
+                            }
+                        )
                     else:
                         inserts.append(row)
                 if updates:
@@ -98,16 +139,23 @@ class SqlStore:
             if changes.xcoms_cleared:
                 x = t.xcom
                 conn.execute(
-                    delete(x).where(x.c.dag_id == dag_id, x.c.run_id == run_id,
-                                    tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared))
+                    delete(x).where(
+                        x.c.dag_id == dag_id,
+                        x.c.run_id == run_id,
+                        tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared),
+                    )
                 )
             if changes.xcoms_added:
                 conn.execute(insert(t.xcom), [r.__dict__ for r in changes.xcoms_added])
             if changes.run is not None:
                 row = _run_row(changes.run)
-                conn.execute(update(t.dag_run).where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
-                             .values(state=row["state"], end_date=row["end_date"], start_date=row["start_date"],
-                                     reason=row["reason"]))
+                conn.execute(
+                    update(t.dag_run)
+                    .where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
+                    .values(
+                        state=row["state"], end_date=row["end_date"], start_date=row["start_date"], reason=row["reason"]
+                    )
+                )
 
     def _existing_keys(self, conn: Any, changes: RunChanges) -> set[tuple[str, int]]:
         """Instance keys already stored; only mapped expansions create new ones, so this is usually cheap."""
@@ -115,18 +163,23 @@ class SqlStore:
         if all(index == -1 for _, index in wanted) and not changes.removed_instances:
             ti = t.task_instance
             ids = sorted({task for task, _ in wanted})
-            rows = conn.execute(select(ti.c.task_id, ti.c.map_index).where(
-                ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id, ti.c.task_id.in_(ids)))
+            rows = conn.execute(
+                select(ti.c.task_id, ti.c.map_index).where(
+                    ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id, ti.c.task_id.in_(ids)
+                )
+            )
             return {(r.task_id, r.map_index) for r in rows}
         ti = t.task_instance
-        rows = conn.execute(select(ti.c.task_id, ti.c.map_index).where(
-            ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id))
+        rows = conn.execute(
+            select(ti.c.task_id, ti.c.map_index).where(ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id)
+        )
         return {(r.task_id, r.map_index) for r in rows}
 
     def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(t.dag_run).where(t.dag_run.c.dag_id == dag_id,
-                                                       t.dag_run.c.run_id == run_id)).first()
+            row = conn.execute(
+                select(t.dag_run).where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
+            ).first()
         return _run_record(row) if row else None
 
     def task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
@@ -135,10 +188,19 @@ class SqlStore:
             rows = conn.execute(select(ti).where(ti.c.dag_id == dag_id, ti.c.run_id == run_id)).all()
         return [
             TaskInstanceRecord(
-                dag_id=r.dag_id, run_id=r.run_id, task_id=r.task_id, map_index=r.map_index,
-                state=TaskState(r.state) if r.state else None, try_number=r.try_number, max_tries=r.max_tries,
-                operator=r.operator, start_date=r.start_date, end_date=r.end_date, duration=r.duration,
-                reason=r.reason, pass_number=r.pass_number,
+                dag_id=r.dag_id,
+                run_id=r.run_id,
+                task_id=r.task_id,
+                map_index=r.map_index,
+                state=TaskState(r.state) if r.state else None,
+                try_number=r.try_number,
+                max_tries=r.max_tries,
+                operator=r.operator,
+                start_date=r.start_date,
+                end_date=r.end_date,
+                duration=r.duration,
+                reason=r.reason,
+                pass_number=r.pass_number,
             )
             for r in rows
         ]
@@ -153,8 +215,10 @@ class SqlStore:
         r = t.dag_run
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(r).where(r.c.dag_id == dag_id, r.c.state == DagRunState.SUCCESS.value,
-                                r.c.logical_date < before).order_by(r.c.logical_date.desc()).limit(1)
+                select(r)
+                .where(r.c.dag_id == dag_id, r.c.state == DagRunState.SUCCESS.value, r.c.logical_date < before)
+                .order_by(r.c.logical_date.desc())
+                .limit(1)
             ).first()
         return _run_record(row) if row else None
 

@@ -9,12 +9,16 @@ _PYTHON = {
     "ShortCircuitOperator": "headwater.operators.python:ShortCircuitOperator",
     "get_current_context": "headwater.runtime.current:get_current_context",
 }
-_EMPTY = {"EmptyOperator": "headwater.operators.empty:EmptyOperator",
-          "DummyOperator": "headwater.operators.empty:DummyOperator"}
+_EMPTY = {
+    "EmptyOperator": "headwater.operators.empty:EmptyOperator",
+    "DummyOperator": "headwater.operators.empty:DummyOperator",
+}
 _BASH = {"BashOperator": "headwater.operators.bash:BashOperator"}
 _LATEST = {"LatestOnlyOperator": "headwater.operators.branch:LatestOnlyOperator"}
-_BRANCH = {"BaseBranchOperator": "headwater.operators.branch:BaseBranchOperator",
-           "BranchMixIn": "headwater.operators.branch:BranchMixIn"}
+_BRANCH = {
+    "BaseBranchOperator": "headwater.operators.branch:BaseBranchOperator",
+    "BranchMixIn": "headwater.operators.branch:BranchMixIn",
+}
 _DATETIME = {"BranchDateTimeOperator": "headwater.operators.branch:BranchDateTimeOperator"}
 _WEEKDAY = {"BranchDayOfWeekOperator": "headwater.operators.branch:BranchDayOfWeekOperator"}
 _DECORATORS = {
@@ -80,8 +84,17 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.utils.edgemodifier": _LABEL,
     "airflow.utils.state": _STATE,
     "airflow.utils.helpers": _CHAIN,
-    "airflow.sdk": {**_DAG, **_DECORATORS, **_BASEOP, **_PARAM, **_TASKGROUP, **_LABEL, **_XCOMARG, **_TRIGGER,
-                    "get_current_context": "headwater.runtime.current:get_current_context"},
+    "airflow.sdk": {
+        **_DAG,
+        **_DECORATORS,
+        **_BASEOP,
+        **_PARAM,
+        **_TASKGROUP,
+        **_LABEL,
+        **_XCOMARG,
+        **_TRIGGER,
+        "get_current_context": "headwater.runtime.current:get_current_context",
+    },
     "airflow.providers": {},
     "airflow.providers.standard": {},
     "airflow.providers.standard.operators": {},
