@@ -27,6 +27,9 @@ class RunXComs:
 
     def __init__(self, dag_id: str, run_id: str, backend: type[BaseXCom], rows: Iterable[XComRow] = ()) -> None:
         self.dag_id, self.run_id, self.backend = dag_id, run_id, backend
+        rows = list(rows)
+        self._stored: set[tuple[str, int]] = {(r.task_id, r.map_index) for r in rows}
+        """Instances with rows already written; only those need a delete when cleared."""
         self._rows: dict[tuple[str, int, str], XComRow] = {(r.task_id, r.map_index, r.key): r for r in rows}
         self.pending_added: list[XComRow] = []
         self.pending_cleared: list[tuple[str, int]] = []
@@ -34,6 +37,7 @@ class RunXComs:
     def take_pending(self) -> tuple[list[tuple[str, int]], list[XComRow]]:
         cleared, added = self.pending_cleared, self.pending_added
         self.pending_cleared, self.pending_added = [], []
+        self._stored.update((r.task_id, r.map_index) for r in added)
         return cleared, added
 
     def clear(self, task_id: str, map_index: int) -> None:
@@ -42,7 +46,9 @@ class RunXComs:
         for key in doomed:
             self.backend.purge(self._as_backend_row(self._rows.pop(key)))
         self.pending_added = [r for r in self.pending_added if (r.task_id, r.map_index) != (task_id, map_index)]
-        self.pending_cleared.append((task_id, map_index))
+        if (task_id, map_index) in self._stored:
+            self._stored.discard((task_id, map_index))
+            self.pending_cleared.append((task_id, map_index))
 
     def push(self, task_id: str, map_index: int, key: str, value: Any) -> None:
         try:

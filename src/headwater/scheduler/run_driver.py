@@ -64,6 +64,7 @@ class RunDriver:
         self.sleep = sleep
         self._dirty: dict[TIKey, TaskInstanceRecord] = {}
         self._removed: list[TIKey] = []
+        self._new: set[TIKey] = set()
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -159,6 +160,7 @@ class RunDriver:
                 template.dag_id, template.run_id, task_id, key[1], None, 0, template.max_tries, template.operator
             )
             self.mapped_kwargs[key] = row
+            self._new.add(key)
         return keys
 
     def _start(self, key: TIKey, number: int) -> None:
@@ -209,12 +211,14 @@ class RunDriver:
         changes = RunChanges(
             self.run.dag_id,
             self.run.run_id,
-            instances=list(self._dirty.values()),
+            instances=[rec for key, rec in self._dirty.items() if key not in self._new],
+            new_instances=[rec for key, rec in self._dirty.items() if key in self._new],
             removed_instances=self._removed,
             xcoms_cleared=cleared,
             xcoms_added=added,
             run=run,
         )
+        self._new -= set(self._dirty)
         self._dirty, self._removed = {}, []
         self.store.record(changes)
 

@@ -33,7 +33,7 @@ class MemoryStore:
         tis = self.instances[key]
         for removed in changes.removed_instances:
             tis.pop(removed, None)
-        for ti in changes.instances:
+        for ti in [*changes.instances, *changes.new_instances]:
             tis[(ti.task_id, ti.map_index)] = replace(ti)
         cleared = set(changes.xcoms_cleared)
         rows = [r for r in self.xcom_rows[key] if (r.task_id, r.map_index) not in cleared]

@@ -60,13 +60,23 @@ class RunChanges:
     dag_id: str
     run_id: str
     instances: list[TaskInstanceRecord] = field(default_factory=list)
+    """Instances already stored, with their new values."""
+    new_instances: list[TaskInstanceRecord] = field(default_factory=list)
+    """Instances stored for the first time (a mapped task's expansion)."""
     removed_instances: list[tuple[str, int]] = field(default_factory=list)
     xcoms_cleared: list[tuple[str, int]] = field(default_factory=list)
     xcoms_added: list[XComRow] = field(default_factory=list)
     run: DagRunRecord | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.instances or self.removed_instances or self.xcoms_cleared or self.xcoms_added or self.run)
+        return bool(
+            self.instances
+            or self.new_instances
+            or self.removed_instances
+            or self.xcoms_cleared
+            or self.xcoms_added
+            or self.run
+        )
 
 
 class Store(Protocol):

@@ -116,26 +116,19 @@ class SqlStore:
                     )
                 )
             if changes.instances:
-                existing = self._existing_keys(conn, changes)
-                updates, inserts = [], []
-                for inst in changes.instances:
-                    row = _ti_row(inst)
-                    if (inst.task_id, inst.map_index) in existing:
-                        updates.append(
-                            {
-                                **{f: row[f] for f in _TI_FIELDS},
-                                "b_dag_id": dag_id,
-                                "b_run_id": run_id,
-                                "b_task_id": inst.task_id,
-                                "b_map_index": inst.map_index,
-                            }
-                        )
-                    else:
-                        inserts.append(row)
-                if updates:
-                    conn.execute(self._update_ti, updates)
-                if inserts:
-                    conn.execute(insert(t.task_instance), inserts)
+                updates = [
+                    {
+                        **{f: row[f] for f in _TI_FIELDS},
+                        "b_dag_id": dag_id,
+                        "b_run_id": run_id,
+                        "b_task_id": row["task_id"],
+                        "b_map_index": row["map_index"],
+                    }
+                    for row in map(_ti_row, changes.instances)
+                ]
+                conn.execute(self._update_ti, updates)
+            if changes.new_instances:
+                conn.execute(insert(t.task_instance), [_ti_row(i) for i in changes.new_instances])
             if changes.xcoms_cleared:
                 x = t.xcom
                 conn.execute(
@@ -156,24 +149,6 @@ class SqlStore:
                         state=row["state"], end_date=row["end_date"], start_date=row["start_date"], reason=row["reason"]
                     )
                 )
-
-    def _existing_keys(self, conn: Any, changes: RunChanges) -> set[tuple[str, int]]:
-        """Instance keys already stored; only mapped expansions create new ones, so this is usually cheap."""
-        wanted = {(i.task_id, i.map_index) for i in changes.instances}
-        if all(index == -1 for _, index in wanted) and not changes.removed_instances:
-            ti = t.task_instance
-            ids = sorted({task for task, _ in wanted})
-            rows = conn.execute(
-                select(ti.c.task_id, ti.c.map_index).where(
-                    ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id, ti.c.task_id.in_(ids)
-                )
-            )
-            return {(r.task_id, r.map_index) for r in rows}
-        ti = t.task_instance
-        rows = conn.execute(
-            select(ti.c.task_id, ti.c.map_index).where(ti.c.dag_id == changes.dag_id, ti.c.run_id == changes.run_id)
-        )
-        return {(r.task_id, r.map_index) for r in rows}
 
     def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
         with self.engine.connect() as conn:
