@@ -40,7 +40,7 @@ class DagBag:
         if folder not in sys.path:
             sys.path.insert(0, folder)
         module_name = f"headwater_dag_{abs(hash(str(file)))}_{file.stem}"
-        context_stack.autoregistered.clear()
+        context_stack.autoregistered = []
         try:
             spec = importlib.util.spec_from_file_location(module_name, file)
             if spec is None or spec.loader is None:
@@ -51,11 +51,12 @@ class DagBag:
         except Exception as exc:  # noqa: BLE001 - any error in user code is recorded against its file, never raised here
             self.import_errors[str(file)] = _describe(file, exc)
             sys.modules.pop(module_name, None)
+            context_stack.autoregistered = None
             return
         found: dict[str, DAG] = {}
         for dag in [*context_stack.autoregistered, *(v for v in vars(module).values() if isinstance(v, DAG))]:
             found.setdefault(dag.dag_id, dag)
-        context_stack.autoregistered.clear()
+        context_stack.autoregistered = None
         for dag in found.values():
             try:
                 dag.check_cycle()
@@ -69,18 +70,19 @@ class DagBag:
 
     def get(self, dag_id: str | None) -> DAG:
         """The DAG ``dag_id``, or the only DAG when no id is given."""
+        if dag_id is not None and dag_id in self.dags:
+            return self.dags[dag_id]
+        for filename, error in self.import_errors.items():
+            if self.path.is_file() or Path(filename).stem == dag_id:
+                raise DagImportError(filename, error)
         if dag_id is None:
             if len(self.dags) == 1:
                 return next(iter(self.dags.values()))
-            if not self.dags and self.import_errors:
-                raise DagImportError(*next(iter(self.import_errors.items())))
+            if self.dags:
+                names = ", ".join(repr(d) for d in sorted(self.dags))
+                raise DagNotFound.several(str(self.path), names)
             raise DagNotFound("(none given)", str(self.path), self.dags)
-        if dag_id not in self.dags:
-            for filename, error in self.import_errors.items():
-                if Path(filename).stem == dag_id:
-                    raise DagImportError(filename, error)
-            raise DagNotFound(dag_id, str(self.path), self.dags)
-        return self.dags[dag_id]
+        raise DagNotFound(dag_id, str(self.path), self.dags)
 
 
 def _dag_files(folder: Path) -> list[Path]:
@@ -96,5 +98,7 @@ def _dag_files(folder: Path) -> list[Path]:
 
 def _describe(file: Path, exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(file)]
+    if isinstance(exc, SyntaxError) and exc.lineno is not None:
+        return f"{file}:{exc.lineno}: SyntaxError: {exc.msg}"
     where = f"{file}:{frames[-1].lineno}" if frames else str(file)
     return f"{where}: {type(exc).__name__}: {exc}"

@@ -77,6 +77,14 @@ class DagNotFound(HeadwaterError, LookupError):
         listing = ", ".join(repr(n) for n in names) if names else "none"
         super().__init__(f"No DAG {dag_id!r} in {where}. DAGs found there: {listing}.")
 
+    @classmethod
+    def several(cls, where: str, names: str) -> DagNotFound:
+        """The error for a file or folder holding several DAGs when none was picked."""
+        error = cls.__new__(cls)
+        error.dag_id = ""
+        HeadwaterError.__init__(error, f"{where} holds several DAGs ({names}); pick one with --dag-id.")
+        return error
+
     def __str__(self) -> str:  # LookupError would quote the message
         return str(self.args[0])
 

@@ -57,7 +57,7 @@ def run_scenario(name: str, mode: str, home: Path) -> tuple[int, dict[str, objec
     env.pop("AIRFLOW__CORE__XCOM_BACKEND", None)
     if "xcom_backend" in oracle:
         env["HEADWATER__CORE__XCOM_BACKEND"] = str(oracle["xcom_backend"])
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     try:
         document = json.loads(proc.stdout)
     except json.JSONDecodeError:

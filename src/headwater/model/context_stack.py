@@ -14,13 +14,14 @@ if TYPE_CHECKING:
 
 _dags: list[DAG] = []
 _groups: list[TaskGroup] = []
-autoregistered: list[DAG] = []
-"""Every DAG opened with ``with`` (or built by ``@dag``); the DAG bag collects them after an import."""
+autoregistered: list[DAG] | None = None
+"""While a DAG bag imports a file: every DAG opened with ``with`` (or built by ``@dag``) in it."""
 
 
 def push_dag(dag: DAG) -> None:
     _dags.append(dag)
-    autoregistered.append(dag)
+    if autoregistered is not None:
+        autoregistered.append(dag)
 
 
 def pop_dag() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from enum import Enum
 
@@ -46,6 +48,15 @@ DEPRECATED_ALIASES: dict[str, TriggerRule] = {
 """Old spellings Airflow still accepts, with the rule each now means."""
 
 
+def _first_frame_outside_headwater() -> int:
+    """The ``stacklevel`` that points a warning at the DAG author's line, not at headwater's code."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def parse_trigger_rule(value: str | TriggerRule, *, dag_id: str | None, task_id: str) -> TriggerRule:
     """Turn what a DAG author wrote into a rule; warn on old names, fail on unknown ones."""
     if isinstance(value, TriggerRule):
@@ -57,7 +68,7 @@ def parse_trigger_rule(value: str | TriggerRule, *, dag_id: str | None, task_id:
         warnings.warn(
             f"Trigger rule {value!r} is deprecated; use {new.value!r} instead (DAG {dag_id!r}, task {task_id!r}).",
             DeprecationWarning,
-            stacklevel=4,
+            stacklevel=_first_frame_outside_headwater(),
         )
         return new
     from headwater.errors import UnknownTriggerRule

@@ -24,6 +24,8 @@ class TaskShape:
     is_setup: bool = False
     is_teardown: bool = False
     is_mapped: bool = False
+    fails_run: bool = False
+    """A teardown with ``on_failure_fail_dagrun=True`` counts as a leaf for the run's state."""
     indirect_setups: tuple[str, ...] = ()
     """Setups upstream (not direct) whose teardown is downstream of this task, or that have none."""
 
@@ -64,10 +66,13 @@ class DagShape:
     def run_state_leaves(self) -> tuple[str, ...]:
         """Leaves that decide the run's state: teardowns do not count unless they fail the run."""
 
+        def ignorable(t: TaskShape) -> bool:
+            return t.is_teardown and not t.fails_run
+
         def effective_leaf(t: TaskShape) -> bool:
-            if any(not self.tasks[d].is_teardown for d in t.downstream):
+            if any(not ignorable(self.tasks[d]) for d in t.downstream):
                 return False
-            return not t.is_teardown
+            return not ignorable(t)
 
         leaves = tuple(tid for tid, t in self.tasks.items() if effective_leaf(t))
         return leaves or tuple(tid for tid, t in self.tasks.items() if not t.downstream)
@@ -85,6 +90,7 @@ def shape_of(dag: DAG) -> DagShape:
             is_setup=task.is_setup,
             is_teardown=task.is_teardown,
             is_mapped=task.is_mapped,
+            fails_run=task.on_failure_fail_dagrun,
         )
     shape = DagShape(dag.dag_id, tasks, _group_roots(dag))
     if any(t.is_setup for t in tasks.values()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import signal
 import threading
 import traceback
@@ -70,7 +71,8 @@ def _time_limit(task: BaseOperator) -> Iterator[None]:
 
 
 def _where(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(package)]
     if not frames:
         return ""
     last = frames[-1]

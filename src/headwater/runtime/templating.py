@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
     from headwater.model.dag import DAG
 
-_ENVIRONMENTS: dict[int, jinja2.Environment] = {}
+_ENVIRONMENTS: weakref.WeakKeyDictionary[DAG, jinja2.Environment] = weakref.WeakKeyDictionary()
 
 
 def _filters() -> dict[str, Any]:
@@ -29,7 +30,7 @@ def _filters() -> dict[str, Any]:
 
 def environment(dag: DAG) -> jinja2.Environment:
     """The DAG's Jinja environment: its folder and ``template_searchpath`` on the loader path."""
-    env = _ENVIRONMENTS.get(id(dag))
+    env = _ENVIRONMENTS.get(dag)
     if env is not None:
         return env
     import jinja2
@@ -48,7 +49,7 @@ def environment(dag: DAG) -> jinja2.Environment:
     env.filters.update(_filters())
     env.filters.update(dag.user_defined_filters)
     env.globals.update(dag.user_defined_macros)
-    _ENVIRONMENTS[id(dag)] = env
+    _ENVIRONMENTS[dag] = env
     return env
 
 

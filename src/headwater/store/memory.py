@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import replace as _copy
 
 from headwater.model.states import DagRunState
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
@@ -23,8 +23,8 @@ class MemoryStore:
         existed = key in self.runs
         if existed and not replace:
             raise ValueError(f"DAG {run.dag_id!r} already has a run {run.run_id!r}.")
-        self.runs[key] = run
-        self.instances[key] = {(i.task_id, i.map_index): i for i in instances}
+        self.runs[key] = _copy(run)
+        self.instances[key] = {(i.task_id, i.map_index): _copy(i) for i in instances}
         self.xcom_rows[key] = []
         return existed
 
@@ -34,19 +34,20 @@ class MemoryStore:
         for removed in changes.removed_instances:
             tis.pop(removed, None)
         for ti in [*changes.instances, *changes.new_instances]:
-            tis[(ti.task_id, ti.map_index)] = replace(ti)
+            tis[(ti.task_id, ti.map_index)] = _copy(ti)
         cleared = set(changes.xcoms_cleared)
         rows = [r for r in self.xcom_rows[key] if (r.task_id, r.map_index) not in cleared]
         rows.extend(changes.xcoms_added)
         self.xcom_rows[key] = rows
         if changes.run is not None:
-            self.runs[key] = replace(changes.run)
+            self.runs[key] = _copy(changes.run)
 
     def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
-        return self.runs.get((dag_id, run_id))
+        run = self.runs.get((dag_id, run_id))
+        return _copy(run) if run is not None else None
 
     def task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
-        return list(self.instances.get((dag_id, run_id), {}).values())
+        return [_copy(i) for i in self.instances.get((dag_id, run_id), {}).values()]
 
     def xcoms(self, dag_id: str, run_id: str) -> list[XComRow]:
         return list(self.xcom_rows.get((dag_id, run_id), []))
@@ -57,7 +58,8 @@ class MemoryStore:
             for (d, _), r in self.runs.items()
             if d == dag_id and r.state is DagRunState.SUCCESS and r.logical_date < before
         ]
-        return max(done, key=lambda r: r.logical_date, default=None)
+        latest = max(done, key=lambda r: r.logical_date, default=None)
+        return _copy(latest) if latest is not None else None
 
     def record_import_error(self, filename: str, message: str) -> None:
         self.errors[filename] = message

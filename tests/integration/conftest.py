@@ -1,0 +1,166 @@
+"""Fixtures shared by the integration tests: an isolated HEADWATER_HOME, DAG files in tmp_path, the CLI
+through CliRunner, and PostgreSQL when it is reachable (skipped on a laptop, required under CI=true)."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+
+from headwater.cli.main import main
+from headwater.store import tables
+from headwater.store.sql import SqlStore
+
+POSTGRES_URL = os.environ.get("HEADWATER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+"""The PostgreSQL the store contract runs against (trust auth, database ``test``)."""
+
+
+@pytest.fixture
+def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HEADWATER_HOME in tmp_path, with every HEADWATER__/AIRFLOW__ override removed from the environment."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HEADWATER_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith(("HEADWATER__", "AIRFLOW__")):
+            monkeypatch.delenv(name)
+    return home
+
+
+@pytest.fixture
+def sqlite_url(headwater_home: Path) -> str:
+    """The URL of the SQLite store the CLI writes to for this test."""
+    return f"sqlite:///{headwater_home / 'headwater.db'}"
+
+
+class RecordedStore(SqlStore):
+    """The SQLite store the CLI wrote, opened the way a second process would, with a helper for counts."""
+
+    def count_runs(self, dag_id: str) -> int:
+        run = tables.dag_run
+        with self.engine.connect() as conn:
+            found = conn.execute(select(func.count()).select_from(run).where(run.c.dag_id == dag_id))
+            return int(found.scalar_one())
+
+
+@pytest.fixture
+def open_sqlite(sqlite_url: str) -> Iterator[Callable[[], RecordedStore]]:
+    """Open the store the CLI wrote (after the CLI ran: opening creates the database)."""
+    opened: list[RecordedStore] = []
+
+    def open_() -> RecordedStore:
+        store = RecordedStore(sqlite_url)
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def dags_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def write_dag(dags_folder: Path) -> Callable[..., Path]:
+    """Write a DAG file (dedented) into the test's DAG folder and return its path."""
+
+    def write(source: str, name: str = "pipeline.py") -> Path:
+        path = dags_folder / name
+        path.write_text(textwrap.dedent(source))
+        return path
+
+    return write
+
+
+@dataclass
+class CliRun:
+    """One CLI invocation: exit code, stdout, stderr, and stdout parsed as JSON when it is JSON."""
+
+    result: Result
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+    @property
+    def stdout(self) -> str:
+        return self.result.stdout
+
+    @property
+    def stderr(self) -> str:
+        return self.result.stderr
+
+    @property
+    def json(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.result.stdout)  # type: ignore[no-any-return]
+        except json.JSONDecodeError:
+            pytest.fail(
+                f"stdout is not one JSON document (exit {self.exit_code}):\n{self.stdout}\n"
+                f"--- stderr ---\n{self.stderr}"
+            )
+
+    def tasks(self) -> dict[str, str | None]:
+        """Each task's final state, from the JSON."""
+        return {label: ti["state"] for label, ti in self.json["tasks"].items()}
+
+
+@pytest.fixture
+def cli(headwater_home: Path) -> Callable[..., CliRun]:
+    """Run ``headwater ARGS...`` in process; exceptions other than SystemExit fail the test with their traceback."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> CliRun:
+        result = runner.invoke(main, [str(a) for a in args], catch_exceptions=True)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliRun(result)
+
+    return invoke
+
+
+@pytest.fixture
+def dags_test(cli: Callable[..., CliRun]) -> Callable[..., CliRun]:
+    """``headwater dags test FILE --json --logical-date 2024-01-02T00:00:00+00:00 [more options]``."""
+
+    def run(path: Path, *options: str, logical_date: str = "2024-01-02T00:00:00+00:00") -> CliRun:
+        return cli("dags", "test", str(path), "--json", "--logical-date", logical_date, *options)
+
+    return run
+
+
+def _postgres_unreachable(url: str) -> str | None:
+    """Why PostgreSQL at ``url`` cannot be used, or None when it can."""
+    try:
+        import psycopg
+    except ImportError as err:
+        return f"psycopg is not installed ({err}); install headwater[postgres] to run the PostgreSQL tests"
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), connect_timeout=3):
+            pass
+    except psycopg.Error as err:
+        return f"PostgreSQL at {url} is unreachable: {' '.join(str(err).split())}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The PostgreSQL URL; skips when unreachable, but fails under CI=true, where the server must be there."""
+    reason = _postgres_unreachable(POSTGRES_URL)
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(reason)
+    yield POSTGRES_URL

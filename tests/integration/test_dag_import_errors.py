@@ -1,0 +1,104 @@
+"""DAG files that cannot be loaded, through ``headwater dags test`` and ``headwater dags list``: the error
+names the file, the line and the cause; the other files in the folder still load.
+"""
+
+from __future__ import annotations
+
+BROKEN = """
+    from airflow import DAG
+
+    def build():
+        raise RuntimeError("broken on purpose")
+
+    with DAG("broken", schedule=None) as dag:
+        build()
+"""
+
+
+GOOD = """
+    from headwater import DAG, EmptyOperator
+
+    with DAG("good", schedule="@daily") as dag:
+        EmptyOperator(task_id="a") >> EmptyOperator(task_id="b")
+"""
+
+
+class TestImportErrors:
+    def test_a_file_that_raises_names_the_file_and_line(self, write_dag, dags_test) -> None:
+        """Given a DAG file that raises while imported, when `dags test` runs it, then it exits 2 naming the
+        file, the line in that file and the exception."""
+        path = write_dag(BROKEN)
+
+        run = dags_test(path)
+
+        assert run.exit_code == 2
+        assert run.stdout == ""
+        assert run.stderr == f"Error: DAG file {path} failed to import:\n{path}:5: RuntimeError: broken on purpose\n"
+
+    def test_a_file_that_raises_is_reported_even_with_dag_id(self, write_dag, dags_test) -> None:
+        """Given the same broken file, when `dags test FILE --dag-id broken` runs, then the import error is
+        reported (not that the file holds no DAG 'broken')."""
+        path = write_dag(BROKEN)
+
+        run = dags_test(path, "--dag-id", "broken")
+
+        assert run.exit_code == 2
+        assert run.stderr == f"Error: DAG file {path} failed to import:\n{path}:5: RuntimeError: broken on purpose\n"
+
+    def test_a_syntax_error_names_the_file_and_line(self, write_dag, dags_test) -> None:
+        """Given a DAG file with a syntax error on line 3, when `dags test` runs it, then the error names the
+        file and line 3."""
+        path = write_dag('from headwater import DAG\n\nwith DAG("s", schedule=None) as dag\n    pass\n')
+
+        run = dags_test(path)
+
+        assert run.exit_code == 2
+        assert run.stderr == (
+            f"Error: DAG file {path} failed to import:\n{path}:3: SyntaxError: expected ':'\n"
+        )
+
+    def test_dags_list_lists_the_good_dags_and_reports_the_bad_file(self, write_dag, cli, dags_folder) -> None:
+        """Given a folder with a good DAG file and a broken one, when `dags list` runs on it, then the good DAG
+        is listed on stdout, the broken file is reported on stderr, and it exits 1."""
+        good = write_dag(GOOD, "good.py")
+        bad = write_dag(BROKEN, "bad.py")
+
+        run = cli("dags", "list", dags_folder)
+
+        assert run.exit_code == 1
+        assert run.stdout == f"{'good':<40} {'@daily':<15}    2 tasks  {good}\n"
+        assert run.stderr == f"Import error in {bad}:\n  {bad}:5: RuntimeError: broken on purpose\n"
+
+    def test_dags_list_as_json_has_dags_and_import_errors(self, write_dag, cli, dags_folder) -> None:
+        """Given the same folder, when `dags list -o json` runs, then the document has both lists."""
+        good = write_dag(GOOD, "good.py")
+        bad = write_dag(BROKEN, "bad.py")
+
+        run = cli("dags", "list", dags_folder, "-o", "json")
+
+        assert run.exit_code == 1
+        assert run.json == {
+            "dags": [{"dag_id": "good", "fileloc": str(good), "schedule": "@daily", "tasks": 2}],
+            "import_errors": {str(bad): f"{bad}:5: RuntimeError: broken on purpose"},
+        }
+
+    def test_a_cycle_is_an_import_error_naming_the_loop(self, write_dag, dags_test) -> None:
+        """Given a DAG whose tasks form a cycle, when `dags test` runs it, then it exits 2 and draws the loop."""
+        path = write_dag(
+            """
+            from headwater import DAG, EmptyOperator
+
+            with DAG("loop", schedule=None) as dag:
+                a, b, c = (EmptyOperator(task_id=t) for t in "abc")
+                a >> b >> c >> a
+            """
+        )
+
+        run = dags_test(path)
+
+        assert run.exit_code == 2
+        assert run.stderr == (
+            f"Error: DAG file {path} failed to import:\n"
+            f"{path}: DAG 'loop' has a cycle: a >> b >> c >> a. Remove one of these dependencies so the tasks "
+            "can be ordered.\n"
+        )
