@@ -120,7 +120,9 @@ class FailTask(TaskError):
 class UnknownBranchTarget(TaskError, ValueError):
     """Raised when a branch callable returns an id that is not a task of the DAG."""
 
-    def __init__(self, dag_id: str, task_id: str, returned: Sequence[str], choices: Sequence[str]) -> None:
+    def __init__(
+        self, dag_id: str, task_id: str, returned: Sequence[str], choices: Sequence[str], *, downstream: bool = True
+    ) -> None:
         self.dag_id, self.task_id, self.returned, self.choices = dag_id, task_id, list(returned), list(choices)
         bad = ", ".join(repr(r) for r in returned)
         hints = []
@@ -131,7 +133,7 @@ class UnknownBranchTarget(TaskError, ValueError):
         listing = ", ".join(repr(c) for c in choices)
         super().__init__(
             f"DAG {dag_id!r}, task {task_id!r}: the branch returned {bad}, which is no task in this DAG."
-            f"{''.join(hints)} Downstream ids: {listing}."
+            f"{''.join(hints)} {'Downstream ids' if downstream else 'Task ids'}: {listing}."
         )
 
 

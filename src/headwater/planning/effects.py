@@ -49,6 +49,7 @@ def resolve_branch(shape: DagShape, task_id: str, targets: Sequence[str]) -> lis
             task_id=task_id,
             returned=unknown,
             choices=sorted(shape.tasks[task_id].downstream) or sorted(shape.tasks),
+            downstream=bool(shape.tasks[task_id].downstream),
         )
     followed: list[str] = []
     for target in targets:

@@ -74,12 +74,12 @@ def all_done_min_one_success(up: UpstreamCounts) -> Verdict:
 def all_done_setup_success(up: UpstreamCounts) -> Verdict:
     """The rule of teardown tasks: run once everything is done, if at least one setup succeeded."""
     if up.all_done and up.total_setup and up.skipped_setup >= up.total_setup:
-        return Verdict(SKIP, f"teardown: all {up.total_setup} setup(s) skipped")
+        return Verdict(SKIP, f"all_done_setup_success: all {up.total_setup} setup(s) skipped")
     if up.all_done and up.total_setup and up.success_setup == 0:
-        return Verdict(UPSTREAM_FAILED, f"teardown: none of {up.total_setup} setup(s) succeeded")
+        return Verdict(UPSTREAM_FAILED, f"all_done_setup_success: none of {up.total_setup} setup(s) succeeded")
     if not up.all_done:
-        return Verdict(WAIT, f"teardown: {up.done}/{up.total} upstream done so far")
-    return Verdict(RUN, "teardown: every upstream is done and a setup succeeded")
+        return Verdict(WAIT, f"all_done_setup_success: {up.done}/{up.total} upstream done so far")
+    return Verdict(RUN, "all_done_setup_success: every upstream is done and a setup succeeded")
 
 
 def all_skipped(up: UpstreamCounts) -> Verdict:
