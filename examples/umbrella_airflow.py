@@ -5,7 +5,6 @@ join them, train a model, and deploy it only from the most recent run.
 """
 
 import pendulum
-
 from airflow import DAG
 from airflow.operators.empty import EmptyOperator
 from airflow.operators.latest_only import LatestOnlyOperator
