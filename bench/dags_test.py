@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HEADWATER = str(Path(sys.executable).with_name("headwater"))
 
-HEADER = '''import pendulum
+HEADER = """import pendulum
 from headwater import DAG, PythonOperator, task
 
 
@@ -30,7 +30,7 @@ def _noop():
 
 
 with DAG(dag_id="{dag_id}", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None) as dag:
-'''
+"""
 
 WORKLOADS = {
     "one": HEADER + '    PythonOperator(task_id="only", python_callable=_noop)\n',
@@ -47,7 +47,7 @@ WORKLOADS = {
     + '        start >> PythonOperator(task_id=f"t{i}", python_callable=_noop) >> join\n',
     "xcom500": HEADER
     + "    @task\n    def step(value):\n        return value + 1\n\n"
-    + "    value = 0\n    for i in range(500):\n        value = step.override(task_id=f\"s{i}\")(value)\n",
+    + '    value = 0\n    for i in range(500):\n        value = step.override(task_id=f"s{i}")(value)\n',
 }
 TASKS = {"one": 1, "chain200": 200, "fan1000": 1002, "xcom500": 500}
 AIRFLOW_2105_MS_PER_TASK = {"chain200": 63, "fan1000": 19, "xcom500": 168}

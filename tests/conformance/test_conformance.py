@@ -44,15 +44,28 @@ def run_scenario(name: str, mode: str, home: Path) -> tuple[int, dict[str, objec
     scenario = SCENARIOS / f"{name}.py"
     oracle = _oracle_run(scenario)
     command = [
-        sys.executable, "-m", "headwater", "dags", "test", str(scenario), "--json",
-        "--logical-date", str(oracle.get("logical_date", "2024-01-01T00:00:00+00:00")),
-        "--now", str(oracle.get("now", "2024-06-15T12:00:00+00:00")),
-        "--conf", json.dumps(oracle.get("conf", {})),
+        sys.executable,
+        "-m",
+        "headwater",
+        "dags",
+        "test",
+        str(scenario),
+        "--json",
+        "--logical-date",
+        str(oracle.get("logical_date", "2024-01-01T00:00:00+00:00")),
+        "--now",
+        str(oracle.get("now", "2024-06-15T12:00:00+00:00")),
+        "--conf",
+        json.dumps(oracle.get("conf", {})),
     ]
     if mode == "expected":
         command += ["--run-type", str(oracle.get("run_type", "scheduled"))]
-    env = {**os.environ, "PYTHONPATH": str(SCENARIOS), "HEADWATER_HOME": str(home),
-           "ORACLE_XCOM_DIR": str(home / "xcom_files")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SCENARIOS),
+        "HEADWATER_HOME": str(home),
+        "ORACLE_XCOM_DIR": str(home / "xcom_files"),
+    }
     env.pop("HEADWATER__CORE__XCOM_BACKEND", None)
     env.pop("AIRFLOW__CORE__XCOM_BACKEND", None)
     if "xcom_backend" in oracle:

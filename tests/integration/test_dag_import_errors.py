@@ -53,9 +53,7 @@ class TestImportErrors:
         run = dags_test(path)
 
         assert run.exit_code == 2
-        assert run.stderr == (
-            f"Error: DAG file {path} failed to import:\n{path}:3: SyntaxError: expected ':'\n"
-        )
+        assert run.stderr == (f"Error: DAG file {path} failed to import:\n{path}:3: SyntaxError: expected ':'\n")
 
     def test_dags_list_lists_the_good_dags_and_reports_the_bad_file(self, write_dag, cli, dags_folder) -> None:
         """Given a folder with a good DAG file and a broken one, when `dags list` runs on it, then the good DAG

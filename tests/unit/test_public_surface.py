@@ -22,9 +22,18 @@ class TestHeadwaterAll:
         """__all__ and the lazy export table name the same things, so nothing public is unlisted."""
         assert set(headwater.__all__) == {*headwater._EXPORTS, "__version__"}
 
-    @pytest.mark.parametrize("layer", ["headwater.model", "headwater.planning", "headwater.operators",
-                                       "headwater.decorators", "headwater.runtime", "headwater.store",
-                                       "headwater.executors"])
+    @pytest.mark.parametrize(
+        "layer",
+        [
+            "headwater.model",
+            "headwater.planning",
+            "headwater.operators",
+            "headwater.decorators",
+            "headwater.runtime",
+            "headwater.store",
+            "headwater.executors",
+        ],
+    )
     def test_each_layer_lists_its_public_names(self, layer: str) -> None:
         """A layer's __all__ names only things the layer really provides."""
         module = importlib.import_module(layer)

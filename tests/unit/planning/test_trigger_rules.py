@@ -390,7 +390,9 @@ class TestAllDoneSetupSuccess:
     def test_it_skips_when_every_setup_was_skipped(self) -> None:
         """A teardown whose setups were all skipped is skipped once every upstream is done."""
         up = count_states([(TaskState.SKIPPED, True), (TaskState.SUCCESS, False)])
-        assert evaluate(TR.ALL_DONE_SETUP_SUCCESS, up) == Verdict(SKIP, "all_done_setup_success: all 1 setup(s) skipped")
+        assert evaluate(TR.ALL_DONE_SETUP_SUCCESS, up) == Verdict(
+            SKIP, "all_done_setup_success: all 1 setup(s) skipped"
+        )
 
     def test_it_fails_when_no_setup_succeeded(self) -> None:
         """A teardown whose setups all failed is upstream_failed once every upstream is done."""
