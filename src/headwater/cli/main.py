@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import sys
 from typing import Any
 
@@ -14,6 +15,21 @@ import click
 
 from headwater import __version__
 from headwater.cli.errors import CliError
+
+_LOG_HANDLER: logging.Handler | None = None
+
+
+def _log_to_stderr() -> None:
+    """Send task and headwater logs (INFO and up) to stderr; stdout stays for results."""
+    global _LOG_HANDLER  # noqa: PLW0603 - one handler per process, replaced on each command
+    root = logging.getLogger()
+    if _LOG_HANDLER is not None:
+        root.removeHandler(_LOG_HANDLER)
+    _LOG_HANDLER = logging.StreamHandler(sys.stderr)
+    _LOG_HANDLER.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(_LOG_HANDLER)
+    root.setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter is not the user's business
 
 
 def _settings() -> Any:
@@ -111,6 +127,7 @@ def test_dag(
     from headwater.scheduler.dagtest import run_dag_test
 
     progress = sys.stderr if as_json else sys.stdout
+    _log_to_stderr()
 
     def report(ti: Any) -> None:
         label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
