@@ -44,12 +44,13 @@ class CycleError(DagDefinitionError):
 
 
 class DuplicateTaskIdError(DagDefinitionError):
-    """Raised when a second task is added with an id the DAG already has."""
+    """Raised when a second task (or task group) is added with an id the DAG already has."""
 
-    def __init__(self, dag_id: str, task_id: str) -> None:
+    def __init__(self, dag_id: str, task_id: str, *, kind: str = "task") -> None:
         self.dag_id, self.task_id = dag_id, task_id
         super().__init__(
-            f"DAG {dag_id!r} already has a task {task_id!r}. Task ids must be unique within a DAG: rename one of them."
+            f"DAG {dag_id!r} already has a {kind} {task_id!r}. Task and group ids must be unique within a DAG: "
+            "rename one of them."
         )
 
 

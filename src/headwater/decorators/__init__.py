@@ -88,7 +88,8 @@ def task_group(
     def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def factory(*args: Any, **kwargs: Any) -> Any:
-            with TaskGroup(group_id or function.__name__, **group_kwargs) as group:
+            options = {"add_suffix_on_collision": True, **group_kwargs}
+            with TaskGroup(group_id or function.__name__, **options) as group:
                 result = function(*args, **kwargs)
             return result if result is not None else group
 

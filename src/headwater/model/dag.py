@@ -113,6 +113,7 @@ class DAG:
         self.fileloc: str | None = None
         self.task_dict: dict[str, BaseOperator] = {}
         self.edge_info: dict[tuple[str, str], dict[str, str]] = {}
+        self.group_ids: set[str] = set()
         self.task_group = TaskGroup.create_root(self)
         self._reachable_cache: dict[tuple[str, bool], frozenset[str]] = {}
         frame = inspect.currentframe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +37,26 @@ class TaskGroup(DependencyMixin):
         self.children: dict[str, Any] = {}
         self._group_id = group_id
         if group_id is not None and self.parent_group is not None:
-            parent_prefix = self.parent_group.child_prefix()
-            self._group_id = parent_prefix + group_id
+            self._group_id = self._unique(self.parent_group.child_prefix() + group_id, add_suffix_on_collision)
             self.parent_group.children[self._group_id] = self
+            if self.dag is not None:
+                self.dag.group_ids.add(self._group_id)
+
+    def _unique(self, group_id: str, add_suffix: bool) -> str:
+        """``group_id``, or with the next ``__N`` suffix when the DAG already uses it (decorated groups)."""
+        if self.dag is None:
+            return group_id
+        used = self.dag.group_ids | set(self.dag.task_dict)
+        if group_id not in used:
+            return group_id
+        if not add_suffix:
+            from headwater.errors import DuplicateTaskIdError
+
+            raise DuplicateTaskIdError(self.dag.dag_id, group_id, kind="task group")
+        base = re.split(r"__\d+$", group_id)[0]
+        pattern = re.compile(rf"^{re.escape(base)}__(\d+)$")
+        suffixes = [int(m.group(1)) for g in used if (m := pattern.match(g))]
+        return f"{base}__{max(suffixes, default=0) + 1}"
 
     @classmethod
     def create_root(cls, dag: DAG) -> TaskGroup:

@@ -29,8 +29,8 @@ class TestDuplicateTaskId:
             with pytest.raises(DuplicateTaskIdError) as caught:
                 EmptyOperator(task_id="a")
         err = caught.value
-        assert (
-            str(err) == "DAG 'dupes' already has a task 'a'. Task ids must be unique within a DAG: rename one of them."
+        assert str(err) == (
+            "DAG 'dupes' already has a task 'a'. Task and group ids must be unique within a DAG: rename one of them."
         )
         assert (err.dag_id, err.task_id) == ("dupes", "a")
         assert isinstance(err, DagDefinitionError)

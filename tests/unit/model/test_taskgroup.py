@@ -1,0 +1,50 @@
+"""Task groups: ids, nesting, prefixes, and what happens when a group id is used twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from headwater import DAG, EmptyOperator, TaskGroup, task, task_group
+from headwater.errors import DuplicateTaskIdError
+
+
+class TestGroupIds:
+    def test_nested_groups_prefix_their_children_with_every_group_id(self) -> None:
+        """A task in group 'inner' inside group 'outer' is named 'outer.inner.task'."""
+        with DAG("nested", schedule=None) as dag, TaskGroup("outer"), TaskGroup("inner"):
+            EmptyOperator(task_id="task")
+        assert dag.task_ids == ["outer.inner.task"]
+
+    def test_prefix_group_id_false_keeps_the_plain_task_id(self) -> None:
+        """A group with prefix_group_id=False leaves its children's ids alone."""
+        with DAG("flat", schedule=None) as dag, TaskGroup("flat_group", prefix_group_id=False):
+            EmptyOperator(task_id="c")
+        assert dag.task_ids == ["c"]
+
+    def test_a_decorated_group_called_twice_gets_a_suffixed_id(self) -> None:
+        """Calling a @task_group function twice gives groups 'tg' and 'tg__1', as in Airflow."""
+        with DAG("twice", schedule=None) as dag:
+
+            @task
+            def one(x: int) -> int:
+                return x
+
+            @task_group
+            def tg(v: int) -> object:
+                return one(v)
+
+            tg(1)
+            tg(2)
+        assert sorted(dag.task_ids) == ["tg.one", "tg__1.one"]
+
+    def test_a_plain_group_id_used_twice_is_an_error(self) -> None:
+        """Two TaskGroup('g') in one DAG raise DuplicateTaskIdError naming the DAG and the id."""
+        with DAG("dup", schedule=None), TaskGroup("g"):
+            EmptyOperator(task_id="a")
+        with pytest.raises(DuplicateTaskIdError) as caught, DAG("dup2", schedule=None) as dag:
+            TaskGroup("g", dag=dag)
+            TaskGroup("g", dag=dag)
+        assert str(caught.value) == (
+            "DAG 'dup2' already has a task group 'g'. Task and group ids must be unique within a DAG: "
+            "rename one of them."
+        )
