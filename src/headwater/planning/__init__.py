@@ -5,7 +5,14 @@ No database, no clock, no I/O: plain data in, decisions with reasons out. The sa
 """
 
 from headwater.planning.counts import UpstreamCounts, count_states
-from headwater.planning.effects import Skip, branch_skips, branch_targets, resolve_branch, short_circuit_skips
+from headwater.planning.effects import (
+    Skip,
+    branch_skips,
+    branch_targets,
+    resolve_branch,
+    short_circuit_skips,
+    skipped_instances,
+)
 from headwater.planning.outcomes import (
     EMPTY_EXPANSION_REASON,
     expansion_keys,
@@ -41,6 +48,7 @@ __all__ = [
     "run_outcome",
     "shape_of",
     "short_circuit_skips",
+    "skipped_instances",
     "state_after_failure",
     "verdict_for",
 ]

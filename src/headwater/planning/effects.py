@@ -10,13 +10,29 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from headwater.errors import UnknownBranchTarget
-from headwater.planning.shape import DagShape
+from headwater.model.states import TaskState
+from headwater.planning.passes import RunSnapshot
+from headwater.planning.shape import DagShape, TIKey
 
 
 @dataclass(frozen=True)
 class Skip:
     task_id: str
     reason: str
+
+
+_NOT_OVERRIDDEN = frozenset({TaskState.RUNNING, TaskState.SUCCESS, TaskState.FAILED})
+
+
+def skipped_instances(snapshot: RunSnapshot, skips: Iterable[Skip]) -> list[tuple[TIKey, str]]:
+    """The instances a branch or short-circuit skips now: every instance of each target task, unless it
+    is already running or finished by running (Airflow overwrites decided states such as upstream_failed)."""
+    found: list[tuple[TIKey, str]] = []
+    for skip in skips:
+        for key in snapshot.instances(skip.task_id):
+            if snapshot.states[key] not in _NOT_OVERRIDDEN:
+                found.append((key, skip.reason))
+    return found
 
 
 def branch_targets(returned: object, *, dag_id: str, task_id: str) -> list[str]:

@@ -197,11 +197,9 @@ class RunDriver:
         if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
             self.on_task_done(rec)
         changed = {outcome.task_id}
-        for skip in outcome.skips:
-            for target in self.snapshot.instances(skip.task_id):
-                if self.snapshot.states[target] not in (TaskState.RUNNING, TaskState.SUCCESS, TaskState.FAILED):
-                    self._end(target, TaskState.SKIPPED, skip.reason, number)
-            changed.add(skip.task_id)
+        for target, reason in planning.skipped_instances(self.snapshot, outcome.skips):
+            self._end(target, TaskState.SKIPPED, reason, number)
+        changed.update(skip.task_id for skip in outcome.skips)
         return changed
 
     # -- writes ----------------------------------------------------------------------------------

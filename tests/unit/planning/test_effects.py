@@ -170,3 +170,22 @@ class TestShortCircuitSkips:
         shape = shape_from_edges(["x >> sc"])
         assert short_circuit_skips(shape, "sc", ignore_downstream_trigger_rules=True) == []
         assert short_circuit_skips(shape, "sc", ignore_downstream_trigger_rules=False) == []
+
+
+class TestSkippedInstances:
+    def test_a_skip_reaches_every_instance_except_those_that_ran(self) -> None:
+        """A skip covers each mapped instance and overwrites a decided state, but never a running or finished
+        one."""
+        from headwater.model.states import TaskState
+        from headwater.planning import RunSnapshot, Skip, skipped_instances
+
+        snapshot = RunSnapshot(
+            {
+                ("m", 0): None,
+                ("m", 1): TaskState.RUNNING,
+                ("m", 2): TaskState.UPSTREAM_FAILED,
+                ("done", -1): TaskState.SUCCESS,
+            }
+        )
+        found = skipped_instances(snapshot, [Skip("m", "why"), Skip("done", "why")])
+        assert found == [(("m", 0), "why"), (("m", 2), "why")]
