@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from headwater import DAG, EmptyOperator, PythonOperator, task
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 def empties(*task_ids: str) -> list[EmptyOperator]:

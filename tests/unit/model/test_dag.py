@@ -4,17 +4,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from headwater import DAG, EmptyOperator, TaskGroup
 from headwater.errors import CycleError, DagDefinitionError, DuplicateTaskIdError
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 def empties(*task_ids: str) -> list[EmptyOperator]:

@@ -7,8 +7,6 @@ Every DAG here is built in memory; nothing runs and nothing is written.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from headwater import (
@@ -21,11 +19,6 @@ from headwater import (
     cross_downstream,
     task,
 )
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 def edges(dag: DAG) -> set[tuple[str, str]]:

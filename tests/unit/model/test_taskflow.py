@@ -4,16 +4,9 @@ calls get, and ``multiple_outputs`` inferred from the return annotation.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from headwater import DAG, TaskGroup, task
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 class TestTaskflowIds:

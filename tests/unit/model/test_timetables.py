@@ -7,7 +7,6 @@ complete interval that ends at or before it.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -21,11 +20,6 @@ from headwater.model.timetables import (
     OnceTimetable,
     timetable_for,
 )
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 def utc(*args: int) -> pendulum.DateTime:

@@ -5,17 +5,11 @@ built, and deprecated aliases that warn and map to the new rule.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 
 from headwater import DAG, EmptyOperator, PythonOperator, TaskGroup, TriggerRule
 from headwater.errors import UnknownTriggerRule
-
-
-@pytest.fixture(autouse=True)
-def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HEADWATER_HOME", str(tmp_path / "home"))
 
 
 class TestTriggerRules:
