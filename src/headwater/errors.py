@@ -12,6 +12,7 @@
     └── TaskError                              raised inside a task run (fails the task)
         ├── UnknownBranchTarget (ValueError)   a branch returned an id that is no task of the DAG
         ├── XComSerializationError (TypeError) an XCom value the serializer cannot store
+        ├── XComNotFound (KeyError)            an argument names an XCom key that was never pushed
         ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
         └── FailTask                           the task fails now, no retry (AirflowFailException)
 
@@ -136,6 +137,20 @@ class UnknownBranchTarget(TaskError, ValueError):
             f"DAG {dag_id!r}, task {task_id!r}: the branch returned {bad}, which is no task in this DAG."
             f"{''.join(hints)} {'Downstream ids' if downstream else 'Task ids'}: {listing}."
         )
+
+
+class XComNotFound(TaskError, KeyError):
+    """Raised when a task's argument names an XCom key its upstream task never pushed."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str) -> None:
+        self.dag_id, self.task_id, self.key = dag_id, task_id, key
+        super().__init__(
+            f"DAG {dag_id!r}: task {task_id!r} pushed no XCom {key!r}. Push it with ti.xcom_push(key={key!r}, ...), "
+            "or return a dict from a task with multiple_outputs=True."
+        )
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 class XComSerializationError(TaskError, TypeError):

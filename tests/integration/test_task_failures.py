@@ -62,8 +62,8 @@ class TestBranchAndXComFailures:
         assert run.json["xcoms"] == {}
 
     def test_an_explicit_push_that_cannot_be_stored_names_its_key(self, write_dag, dags_test) -> None:
-        """Given a task pushing a set under key 'handle', when it runs, then it fails naming 'handle' and
-        builtins.set."""
+        """Given a task pushing a complex number under key 'handle', when it runs, then it fails naming 'handle'
+        and builtins.complex."""
         path = write_dag(
             """
             from headwater import DAG, task
@@ -71,7 +71,7 @@ class TestBranchAndXComFailures:
             with DAG("handles", schedule=None) as dag:
                 @task
                 def make(ti=None):
-                    ti.xcom_push(key="handle", value={1, 2})
+                    ti.xcom_push(key="handle", value=complex(1, 2))
                 make()
             """
         )
@@ -81,7 +81,7 @@ class TestBranchAndXComFailures:
         reason = run.json["tasks"]["make"]["reason"]
         assert reason.startswith(
             "failed: XComSerializationError: DAG 'handles', task 'make': cannot store XCom 'handle' of type "
-            "builtins.set. "
+            "builtins.complex. "
         )
 
 

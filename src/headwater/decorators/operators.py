@@ -15,26 +15,6 @@ class DecoratedPythonOperator(PythonOperator):
 
     custom_operator_name = "@task"
 
-    def execute(self, context: dict[str, Any]) -> Any:
-        result = super().execute(context)
-        return push_multiple_outputs(self, context, result)
-
-
-def push_multiple_outputs(task: Any, context: dict[str, Any], result: Any) -> Any:
-    if not task.multiple_outputs or result is None:
-        return result
-    if not isinstance(result, dict):
-        raise TaskError(
-            f"Task {task.task_id!r} has multiple_outputs=True but returned {type(result).__name__}; "
-            "return a dict, or drop multiple_outputs."
-        )
-    for key in result:
-        if not isinstance(key, str):
-            raise TaskError(f"Task {task.task_id!r}: with multiple_outputs every key must be a string; got {key!r}.")
-    for key, value in result.items():
-        context["ti"].xcom_push(key=key, value=value)
-    return result
-
 
 class DecoratedBranchOperator(BranchPythonOperator):
     """``@task.branch``."""

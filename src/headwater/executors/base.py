@@ -17,6 +17,8 @@ class WorkItem:
     map_index: int
     try_number: int
     mapped_kwargs: dict[str, Any] | None = field(default=None)
+    unrendered: frozenset[str] | None = field(default=None)
+    """Mapped arguments that came from upstream outputs: passed as they are, never rendered."""
 
 
 class Executor(Protocol):

@@ -20,7 +20,12 @@ class InProcessExecutor:
         task = self.env.dag.task_dict[work.task_id]
         self._done.append(
             run_task(
-                self.env, task, map_index=work.map_index, try_number=work.try_number, mapped_kwargs=work.mapped_kwargs
+                self.env,
+                task,
+                map_index=work.map_index,
+                try_number=work.try_number,
+                mapped_kwargs=work.mapped_kwargs,
+                unrendered=work.unrendered,
             )
         )
 

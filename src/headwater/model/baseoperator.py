@@ -92,7 +92,7 @@ class BaseOperator(DependencyMixin):
         self,
         *,
         task_id: str,
-        owner: str = "headwater",
+        owner: str = "airflow",
         email: str | Iterable[str] | None = None,
         trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
         retries: int | None = 0,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.errors import CycleError, DuplicateTaskIdError
 from headwater.model import context_stack
-from headwater.model.params import ParamsDict
+from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
 
@@ -218,6 +218,12 @@ class DAG:
         context_stack.pop_group()
         context_stack.pop_dag()
 
+    def param(self, name: str, default: Any = NOTSET) -> DagParam:
+        """A reference to param ``name`` that resolves when a task runs (from the run's conf first)."""
+        if default is NOTSET and name not in self.params:
+            raise KeyError(f"DAG {self.dag_id!r} has no param {name!r}; add it to params= or give a default.")
+        return DagParam(name, self.params[name] if default is NOTSET else default)
+
     def test(self, logical_date: datetime | None = None, run_conf: dict[str, Any] | None = None) -> Any:
         """Run this DAG once in this process, like ``headwater dags test`` (Airflow's ``dag.test()``)."""
         from headwater.scheduler.dagtest import run_dag_object
@@ -245,7 +251,7 @@ def dag(dag_id: str | Callable[..., Any] = "", **dag_kwargs: Any) -> Any:
             with DAG(dag_id=dag_id if isinstance(dag_id, str) and dag_id else func.__name__, **options) as built:
                 if func.__doc__ and not built.doc_md:
                     built.doc_md = func.__doc__
-                func(*args, **kwargs)
+                func(**{name: built.param(name) for name in bound.arguments})
             built.fileloc = inspect.getsourcefile(func)
             return built
 

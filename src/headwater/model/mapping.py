@@ -76,6 +76,12 @@ class MappedOperator(BaseOperator):
         self.expand_input = dict(expand_input or {})
         self.expand_kwargs_input = expand_kwargs_input
         self.expand_into_op_kwargs = expand_into_op_kwargs
+        fixed = partial_kwargs.get("op_kwargs", {}) if expand_into_op_kwargs else partial_kwargs
+        if duplicated := sorted(set(fixed) & set(self.expand_input)):
+            raise TypeError(
+                f"Task {partial_kwargs['task_id']!r}: {', '.join(duplicated)} given to both partial() and expand(); "
+                "map an argument or fix it, not both."
+            )
         self.template_fields = operator_class.template_fields  # type: ignore[misc]
         for arg in [
             *find_xcomargs(self.expand_input),
@@ -88,14 +94,25 @@ class MappedOperator(BaseOperator):
     def task_type(self) -> str:
         return self.operator_class.__name__
 
-    def expansion(self, context: dict[str, Any]) -> list[dict[str, Any]]:
-        """The mapped arguments of each instance, in map-index order (resolving upstream outputs now)."""
+    def expansion(self, context: dict[str, Any]) -> tuple[list[dict[str, Any]], frozenset[str]]:
+        """The mapped arguments of each instance in map-index order, and the names whose values came from
+        upstream outputs (those are passed as they are, never rendered as templates).
+
+        Raises ``MissingMapInput`` when an upstream output it maps over was never pushed.
+        """
         if self.expand_kwargs_input is not None:
-            rows = _resolve(self.expand_kwargs_input, context)
-            return [dict(row) for row in rows or []]
+            rows = _resolve(self.expand_kwargs_input, context, self.task_id)
+            dicts = [dict(row) for row in rows]
+            from_xcom = (
+                frozenset(k for row in dicts for k in row)
+                if isinstance(self.expand_kwargs_input, XComArg)
+                else frozenset()
+            )
+            return dicts, from_xcom
         names = list(self.expand_input)
-        columns = [list(_resolve(self.expand_input[n], context) or []) for n in names]
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*columns)]
+        columns = [_resolve(self.expand_input[n], context, self.task_id) for n in names]
+        from_xcom = frozenset(n for n in names if isinstance(self.expand_input[n], XComArg))
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*columns)], from_xcom
 
     def unmap(self, mapped_kwargs: dict[str, Any]) -> BaseOperator:
         """A concrete operator for one map index."""
@@ -110,12 +127,37 @@ class MappedOperator(BaseOperator):
         raise RuntimeError(f"Mapped task {self.task_id!r} runs through its expanded instances only.")
 
 
-def _resolve(value: Any, context: dict[str, Any]) -> Sequence[Any]:
+class MissingMapInput(LookupError):
+    """Raised when a mapped task's input comes from an upstream output that was never pushed."""
+
+
+def is_mappable(value: Any) -> bool:
+    """Whether a task's output can be mapped over: a list-like sequence (not a string) or a dict."""
+    return isinstance(value, dict) or (isinstance(value, Sequence) and not isinstance(value, (str, bytes)))
+
+
+def mapped_consumers(operator: BaseOperator) -> list[str]:
+    """Mapped tasks downstream of ``operator`` that expand over one of its outputs."""
+    if operator.dag is None:
+        return []
+    found = []
+    for task_id in sorted(operator.downstream_task_ids):
+        task = operator.dag.task_dict[task_id]
+        if isinstance(task, MappedOperator):
+            sources = [*find_xcomargs(task.expand_input), *find_xcomargs(task.expand_kwargs_input)]
+            if any(arg.operator.task_id == operator.task_id for arg in sources):
+                found.append(task_id)
+    return found
+
+
+def _resolve(value: Any, context: dict[str, Any], task_id: str) -> list[Any]:
     if isinstance(value, XComArg):
         resolved = value.resolve(context)
         if resolved is None:
-            return []
-        if isinstance(resolved, dict):
-            return list(resolved.items())
-        return list(resolved)
+            raise MissingMapInput(
+                f"the output of {value.operator.task_id!r} that {task_id!r} maps over was never pushed"
+            )
+        return list(resolved.items()) if isinstance(resolved, dict) else list(resolved)
+    if isinstance(value, dict):
+        return list(value.items())
     return list(value)

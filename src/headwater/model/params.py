@@ -45,6 +45,28 @@ class Param:
         return f"Param({self.value!r}, schema={self.schema!r})"
 
 
+class DagParam:
+    """A ``@dag`` function's argument inside the DAG body: resolves when a task runs, from the run's conf,
+    then the default, then the DAG's params."""
+
+    def __init__(self, name: str, default: Any = _NOTSET) -> None:
+        self.name = name
+        self.default = default
+
+    def resolve(self, context: Mapping[str, Any]) -> Any:
+        conf = context["dag_run"].conf
+        if self.name in conf:
+            return conf[self.name]
+        if self.default is not _NOTSET:
+            return self.default
+        if self.name in context["params"]:
+            return context["params"][self.name]
+        raise BadRunConf(f"Param {self.name!r} has no value: give it a default or pass it in the run's conf.")
+
+    def __repr__(self) -> str:
+        return f"DagParam({self.name!r})"
+
+
 class ParamsDict(Mapping[str, Any]):
     """A DAG's params: plain values or ``Param`` objects, read as plain values."""
 

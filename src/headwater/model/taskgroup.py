@@ -102,12 +102,34 @@ class TaskGroup(DependencyMixin):
         return [t for t in tasks if not (t.upstream_task_ids & ids)]
 
     def get_leaves(self) -> list[BaseOperator]:
-        """Tasks of this group with no downstream inside the group (teardowns step aside for their work)."""
+        """Tasks of this group with no downstream inside the group; a teardown leaf stands aside for the
+        first non-teardown task above it (the work it tears down for), as in Airflow."""
         tasks = self.iter_tasks()
         ids = {t.task_id for t in tasks}
-        leaves = [t for t in tasks if not (t.downstream_task_ids & ids)]
-        real = [t for t in leaves if not t.is_teardown]
-        return real or leaves
+        by_id = {t.task_id: t for t in tasks}
+
+        def feeds_other_work(task: BaseOperator, exclude: str) -> bool:
+            return any(d != exclude and d in ids and not by_id[d].is_teardown for d in task.downstream_task_ids)
+
+        def work_above(teardown: BaseOperator) -> list[BaseOperator]:
+            found: list[BaseOperator] = []
+            for up_id in sorted(teardown.upstream_task_ids):
+                if up_id not in ids:
+                    continue
+                up = by_id[up_id]
+                if up.is_teardown:
+                    found.extend(work_above(up))
+                elif teardown.is_teardown and up.is_setup:
+                    continue
+                elif not feeds_other_work(up, exclude=teardown.task_id):
+                    found.append(up)
+            return found
+
+        leaves: list[BaseOperator] = []
+        for task in tasks:
+            if not (task.downstream_task_ids & ids):
+                leaves.extend(work_above(task) if task.is_teardown else [task])
+        return leaves
 
     def set_upstream(self, other: Any) -> None:
         for root in self.get_roots():

@@ -41,6 +41,8 @@ class Timetable(Protocol):
 
     def next_interval(self, last: DataInterval) -> DataInterval | None: ...
 
+    def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None: ...
+
 
 def to_utc(value: datetime) -> pendulum.DateTime:
     if value.tzinfo is None:
@@ -60,6 +62,9 @@ class NullTimetable:
         return DataInterval(run_after, run_after)
 
     def next_interval(self, last: DataInterval) -> DataInterval | None:
+        return None
+
+    def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
         return None
 
 
@@ -84,6 +89,9 @@ class DeltaTimetable:
 
     def next_interval(self, last: DataInterval) -> DataInterval | None:
         return DataInterval(last.end, last.end + self.delta)
+
+    def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
+        return logical_date - self.delta
 
 
 class CronTimetable:
@@ -125,6 +133,9 @@ class CronTimetable:
     def next_interval(self, last: DataInterval) -> DataInterval | None:
         start = self.align_to_prev(last.end)
         return DataInterval(start, self.next_after(start))
+
+    def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
+        return self.prev_before(logical_date)
 
 
 def timetable_for(schedule: Any, *, tz: tzinfo | None, dag_id: str) -> Timetable:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
 
 RETURN_KEY = "return_value"
+_MISSING: Any = object()
 
 
 class XComArg(DependencyMixin):
@@ -36,8 +37,17 @@ class XComArg(DependencyMixin):
         self.operator.set_downstream(other)
 
     def resolve(self, context: dict[str, Any]) -> Any:
-        """The pushed value (through the XCom backend), ``None`` when nothing was pushed."""
-        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+        """The pushed value (through the XCom backend); ``None`` when the return value (or a key of a
+        ``multiple_outputs`` task) was not pushed; ``XComNotFound`` for any other missing key."""
+        value = context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key, default=_MISSING)
+        if value is not _MISSING:
+            return value
+        if self.key == RETURN_KEY or getattr(self.operator, "multiple_outputs", False):
+            return None
+        from headwater.errors import XComNotFound
+
+        dag_id = self.operator.dag.dag_id if self.operator.dag is not None else "?"
+        raise XComNotFound(dag_id, self.operator.task_id, self.key)
 
     def __repr__(self) -> str:
         return f"XComArg({self.operator.task_id!r}, {self.key!r})"

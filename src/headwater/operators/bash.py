@@ -32,6 +32,7 @@ class BashOperator(BaseOperator):
         output_encoding: str = "utf-8",
         skip_on_exit_code: int | Container[int] | None = 99,
         cwd: str | None = None,
+        output_processor: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -43,6 +44,7 @@ class BashOperator(BaseOperator):
             skip_on_exit_code = [skip_on_exit_code]
         self.skip_on_exit_code: Container[int] = skip_on_exit_code if skip_on_exit_code is not None else []
         self.cwd = cwd
+        self.output_processor = output_processor or (lambda output: output)
 
     def _environment(self, context: dict[str, Any]) -> dict[str, str]:
         env = dict(self.env) if self.env is not None else dict(os.environ)
@@ -72,7 +74,7 @@ class BashOperator(BaseOperator):
         last = ""
         assert proc.stdout is not None
         for raw in proc.stdout:
-            line = raw.decode(self.output_encoding, errors="backslashreplace").rstrip("\n")
+            line = raw.decode(self.output_encoding, errors="backslashreplace").rstrip()
             print(line, file=sys.stderr)
             last = line
         code = proc.wait()
@@ -82,4 +84,4 @@ class BashOperator(BaseOperator):
             raise BashCommandFailed(
                 f"Bash command failed with exit code {code} (task {self.task_id!r}). Its output is in the task log."
             )
-        return last
+        return self.output_processor(last)  # type: ignore[no-any-return]

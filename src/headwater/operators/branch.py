@@ -52,11 +52,24 @@ class LatestOnlyOperator(BaseBranchOperator):
 
 
 def _as_datetime(value: Any, base: _dt.datetime) -> _dt.datetime | None:
+    """A time target on ``base``'s date (naive unless the time has a zone), a datetime as it is."""
     if value is None or isinstance(value, _dt.datetime):
         return value
     if isinstance(value, _dt.time):
-        return _dt.datetime.combine(base.date(), value, tzinfo=value.tzinfo or base.tzinfo)
+        return _dt.datetime.combine(base.date(), value)
     raise TypeError(f"Expected a datetime or a time, got {value!r}.")
+
+
+def _in_dag_zone(value: _dt.datetime | None, dag: Any) -> _dt.datetime | None:
+    """A naive target is read in the DAG's timezone (its start date's), as Airflow does."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dag_timezone(dag))
+
+
+def dag_timezone(dag: Any) -> _dt.tzinfo:
+    start = getattr(dag, "start_date", None)
+    return getattr(start, "tzinfo", None) or _dt.UTC
 
 
 class BranchDateTimeOperator(BaseBranchOperator):
@@ -87,13 +100,10 @@ class BranchDateTimeOperator(BaseBranchOperator):
         now = context["logical_date"] if self.use_task_logical_date else context["ti"].now()
         lower = _as_datetime(self.target_lower, now)
         upper = _as_datetime(self.target_upper, now)
-        if (
-            lower is not None
-            and upper is not None
-            and upper < lower
-            and not isinstance(self.target_upper, _dt.datetime)
-        ):
+        both_datetimes = isinstance(self.target_lower, _dt.datetime) and isinstance(self.target_upper, _dt.datetime)
+        if lower is not None and upper is not None and not both_datetimes and upper < lower:
             upper += _dt.timedelta(days=1)
+        lower, upper = _in_dag_zone(lower, self.dag), _in_dag_zone(upper, self.dag)
         if upper is not None and upper < now:
             return self.follow_task_ids_if_false
         if lower is not None and lower > now:
@@ -130,7 +140,10 @@ class BranchDayOfWeekOperator(BaseBranchOperator):
         self.use_task_logical_date = use_task_logical_date
 
     def choose_branch(self, context: dict[str, Any]) -> str | Iterable[str]:
-        now = context["logical_date"] if self.use_task_logical_date else context["ti"].now()
+        if self.use_task_logical_date:
+            now = context["logical_date"]
+        else:
+            now = context["ti"].now().astimezone(dag_timezone(self.dag))
         if _WEEKDAYS[now.weekday()] in self.week_days:
             return self.follow_task_ids_if_true
         return self.follow_task_ids_if_false

@@ -16,6 +16,7 @@ from headwater.planning.effects import (
 from headwater.planning.outcomes import (
     EMPTY_EXPANSION_REASON,
     expansion_keys,
+    expansion_outcome,
     retry_delay,
     run_outcome,
     state_after_failure,
@@ -42,6 +43,7 @@ __all__ = [
     "count_states",
     "evaluate",
     "expansion_keys",
+    "expansion_outcome",
     "plan_pass",
     "resolve_branch",
     "retry_delay",

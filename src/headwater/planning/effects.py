@@ -21,16 +21,16 @@ class Skip:
     reason: str
 
 
-_NOT_OVERRIDDEN = frozenset({TaskState.RUNNING, TaskState.SUCCESS, TaskState.FAILED})
-
-
-def skipped_instances(snapshot: RunSnapshot, skips: Iterable[Skip]) -> list[tuple[TIKey, str]]:
-    """The instances a branch or short-circuit skips now: every instance of each target task, unless it
-    is already running or finished by running (Airflow overwrites decided states such as upstream_failed)."""
+def skipped_instances(snapshot: RunSnapshot, skips: Iterable[Skip], *, map_index: int = -1) -> list[tuple[TIKey, str]]:
+    """The instances a branch or short-circuit skips now. Like Airflow, a skip overwrites whatever state
+    the instance has, except while it runs. A mapped instance (``map_index >= 0``) skips only the
+    downstream instances with the same map index, which unmapped tasks do not have."""
     found: list[tuple[TIKey, str]] = []
     for skip in skips:
         for key in snapshot.instances(skip.task_id):
-            if snapshot.states[key] not in _NOT_OVERRIDDEN:
+            if map_index >= 0 and key[1] != map_index:
+                continue
+            if snapshot.states[key] is not TaskState.RUNNING:
                 found.append((key, skip.reason))
     return found
 

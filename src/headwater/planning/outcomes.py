@@ -42,6 +42,16 @@ def expansion_keys(task_id: str, length: int) -> list[TIKey]:
 EMPTY_EXPANSION_REASON = "mapped over an empty list: nothing to run"
 
 
+def expansion_outcome(length: int | None) -> tuple[TaskState | None, str]:
+    """The state a mapped task takes instead of expanding: skipped over an empty input, upstream_failed
+    when an input was never pushed (Airflow cannot count it); ``None`` when it expands."""
+    if length is None:
+        return TaskState.UPSTREAM_FAILED, "cannot expand: an upstream output it maps over was never pushed"
+    if length == 0:
+        return TaskState.SKIPPED, EMPTY_EXPANSION_REASON
+    return None, ""
+
+
 def run_outcome(shape: DagShape, states: Mapping[TIKey, TaskState | None]) -> tuple[DagRunState | None, str]:
     """The run's final state once every instance is terminal; ``None`` while any is unfinished."""
     if any(s not in TERMINAL_STATES for s in states.values()):

@@ -74,10 +74,21 @@ def _ds(d: dt.datetime) -> str:
     return d.strftime("%Y-%m-%d")
 
 
+def _nodash(d: dt.datetime) -> str:
+    return d.strftime("%Y%m%d")
+
+
 def _run_context(env: RunEnvironment) -> dict[str, Any]:
     run = env.dag_run
     logical = run.logical_date
     prev = env.previous_success
+    if run.external_trigger:  # a triggered run is not on the schedule: next and previous are itself
+        next_logical: dt.datetime | None = logical
+        previous: dt.datetime | None = logical
+    else:
+        upcoming = env.dag.timetable.next_interval(run.data_interval)
+        next_logical = upcoming.start if upcoming is not None else None
+        previous = env.dag.timetable.previous_logical_date(logical)
     return {
         "dag": env.dag,
         "dag_run": run,
@@ -92,17 +103,26 @@ def _run_context(env: RunEnvironment) -> dict[str, Any]:
         "ts_nodash": logical.strftime("%Y%m%dT%H%M%S"),
         "ts_nodash_with_tz": logical.isoformat().replace("-", "").replace(":", ""),
         "yesterday_ds": _ds(logical - dt.timedelta(days=1)),
+        "yesterday_ds_nodash": _nodash(logical - dt.timedelta(days=1)),
         "tomorrow_ds": _ds(logical + dt.timedelta(days=1)),
+        "tomorrow_ds_nodash": _nodash(logical + dt.timedelta(days=1)),
+        "next_ds": _ds(next_logical) if next_logical else None,
+        "next_ds_nodash": _nodash(next_logical) if next_logical else None,
+        "next_execution_date": next_logical,
+        "prev_ds": _ds(previous) if previous else None,
+        "prev_ds_nodash": _nodash(previous) if previous else None,
+        "prev_execution_date": previous,
         "prev_data_interval_start_success": prev.data_interval_start if prev else None,
         "prev_data_interval_end_success": prev.data_interval_end if prev else None,
         "prev_start_date_success": prev.start_date if prev else None,
+        "prev_end_date_success": prev.end_date if prev else None,
+        "prev_execution_date_success": prev.logical_date if prev else None,
         "conf": env.settings,
         "macros": macros,
         "var": {"value": {}, "json": {}},
         "inlets": [],
         "outlets": [],
-        "test_mode": run.run_type == "manual" and not run.external_trigger,
-        **env.dag.user_defined_macros,
+        "test_mode": False,
     }
 
 
@@ -121,7 +141,7 @@ def task_context(env: RunEnvironment, task: BaseOperator, ti: Any) -> dict[str, 
         task_instance=ti,
         task=task,
         params=params,
-        map_index=ti.map_index,
+        expanded_ti_count=getattr(ti, "expanded_ti_count", None),
         task_instance_key_str=f"{env.dag.dag_id}__{task.task_id}__{context['ds_nodash']}",
     )
     return context

@@ -22,6 +22,7 @@ import pendulum
 from headwater import planning
 from headwater.errors import FailTask, SkipTask, TaskError
 from headwater.model.baseoperator import BaseOperator
+from headwater.model.mapping import is_mappable, mapped_consumers
 from headwater.model.states import TaskState
 from headwater.runtime.context import RunEnvironment, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
@@ -87,6 +88,38 @@ def _call_callbacks(callbacks: Any, context: dict[str, Any], task_id: str, kind:
             log.exception("The %s callback of task %r raised; the task's state is unchanged.", kind, task_id)
 
 
+def push_result(task: BaseOperator, ti: RuntimeTaskInstance, result: Any, *, mapped_instance: bool) -> None:
+    """Push a task's return value (and each key, with ``multiple_outputs``), after checking that tasks
+    mapping over it will be able to (Airflow skips that check for instances of a mapped task)."""
+    consumers = [] if mapped_instance else mapped_consumers(task)
+    if consumers and result is None:
+        raise TaskError(
+            f"Task {task.task_id!r} returned None, but {', '.join(repr(c) for c in consumers)} maps over its "
+            "output; return a list or a dict (an empty list maps to nothing)."
+        )
+    if consumers and not is_mappable(result):
+        raise TaskError(
+            f"Task {task.task_id!r} returned a {type(result).__name__}, which {', '.join(repr(c) for c in consumers)} "
+            "cannot map over; return a list or a dict."
+        )
+    if result is None:
+        return
+    if task.multiple_outputs:
+        if not isinstance(result, dict):
+            raise TaskError(
+                f"Task {task.task_id!r} has multiple_outputs=True but returned {type(result).__name__}; "
+                "return a dict, or drop multiple_outputs."
+            )
+        for key in result:
+            if not isinstance(key, str):
+                raise TaskError(
+                    f"Task {task.task_id!r}: with multiple_outputs every key must be a string; got {key!r}."
+                )
+        for key, value in result.items():
+            ti.xcom_push(key, value)
+    ti.xcom_push(XCOM_RETURN_KEY, result)
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -94,6 +127,7 @@ def run_task(
     map_index: int = -1,
     try_number: int = 1,
     mapped_kwargs: dict[str, Any] | None = None,
+    unrendered: frozenset[str] | None = None,
 ) -> TaskOutcome:
     """Run one try; never raises for the task's own errors (they become the outcome)."""
     start = env.now()
@@ -105,7 +139,8 @@ def run_task(
     skips: list[planning.Skip] = []
     retry_at = None
     try:
-        render_template_fields(concrete, context)
+        keep = {id(v) for k, v in (mapped_kwargs or {}).items() if k in (unrendered or ())}
+        render_template_fields(concrete, context, keep=keep)
         _call_callbacks(concrete.on_execute_callback, context, task.task_id, "on_execute")
         token = set_current_context(context)
         try:
@@ -113,8 +148,8 @@ def run_task(
                 result = concrete.execute(context)
         finally:
             reset_current_context(token)
-        if result is not None and concrete.do_xcom_push:
-            ti.xcom_push(XCOM_RETURN_KEY, result)
+        if concrete.do_xcom_push:
+            push_result(concrete, ti, result, mapped_instance=task.is_mapped)
         state, reason, skips = TaskState.SUCCESS, "ran and succeeded", ti.skips
     except SkipTask as exc:
         state, reason = TaskState.SKIPPED, f"the task raised {type(exc).__name__}{_where(exc)}: {exc}"

@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from headwater.model.params import DagParam
 from headwater.model.xcomarg import XComArg
 
 if TYPE_CHECKING:
@@ -53,31 +54,39 @@ def environment(dag: DAG) -> jinja2.Environment:
     return env
 
 
-def render_value(value: Any, context: Mapping[str, Any], task: BaseOperator, dag: DAG) -> Any:
-    """``value`` with every template string rendered and every XComArg resolved."""
+def render_value(
+    value: Any, context: Mapping[str, Any], task: BaseOperator, dag: DAG, keep: set[int] | None = None
+) -> Any:
+    """``value`` with every template string rendered and every XComArg and DagParam resolved; objects whose
+    id is in ``keep`` (values that came from upstream outputs) are passed as they are."""
+    if keep and id(value) in keep:
+        return value
     if isinstance(value, str):
         if any(value.endswith(ext) for ext in task.template_ext):
             return environment(dag).get_template(value).render(**context)
-        if "{{" not in value and "{%" not in value and "{#" not in value:
+        plain = "{{" not in value and "{%" not in value and "{#" not in value
+        if plain and not dag.render_template_as_native_obj:
             return value
         return environment(dag).from_string(value).render(**context)
     if isinstance(value, XComArg):
         return value.resolve(dict(context))
+    if isinstance(value, DagParam):
+        return value.resolve(context)
     if isinstance(value, list):
-        return [render_value(v, context, task, dag) for v in value]
+        return [render_value(v, context, task, dag, keep) for v in value]
     if isinstance(value, tuple):
-        return tuple(render_value(v, context, task, dag) for v in value)
+        return tuple(render_value(v, context, task, dag, keep) for v in value)
     if isinstance(value, dict):
-        return {k: render_value(v, context, task, dag) for k, v in value.items()}
+        return {k: render_value(v, context, task, dag, keep) for k, v in value.items()}
     if isinstance(value, set):
-        return {render_value(v, context, task, dag) for v in value}
+        return {render_value(v, context, task, dag, keep) for v in value}
     return value
 
 
-def render_template_fields(task: BaseOperator, context: Mapping[str, Any]) -> None:
+def render_template_fields(task: BaseOperator, context: Mapping[str, Any], keep: set[int] | None = None) -> None:
     """Render ``task``'s template fields in place (``task`` is the run's private copy)."""
     assert task.dag is not None
     for field in task.template_fields:
         value = getattr(task, field, None)
         if value is not None:
-            setattr(task, field, render_value(value, context, task, task.dag))
+            setattr(task, field, render_value(value, context, task, task.dag, keep))

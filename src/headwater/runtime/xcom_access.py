@@ -77,12 +77,12 @@ class RunXComs:
     def rows(self) -> list[XComRow]:
         return list(self._rows.values())
 
-    def _matching(self, task_id: str, key: str, map_indexes: int | Sequence[int] | None) -> list[XComRow]:
-        found = [r for (t, _, k), r in self._rows.items() if t == task_id and k == key]
-        if map_indexes is not None:
-            wanted = {map_indexes} if isinstance(map_indexes, int) else set(map_indexes)
-            found = [r for r in found if r.map_index in wanted]
-        return sorted(found, key=lambda r: r.map_index)
+    def _matching(self, task_id: str, key: str | None, map_indexes: int | Sequence[int] | None) -> list[XComRow]:
+        found = [r for (t, _, k), r in self._rows.items() if t == task_id and (key is None or k == key)]
+        if map_indexes is None:
+            return sorted(found, key=lambda r: (r.map_index, -r.timestamp.timestamp()))
+        order = [map_indexes] if isinstance(map_indexes, int) else list(dict.fromkeys(map_indexes))
+        return [r for index in order for r in found if r.map_index == index]
 
     def pull(
         self,
@@ -91,13 +91,12 @@ class RunXComs:
         map_indexes: int | Iterable[int] | None = None,
         default: Any = None,
     ) -> Any:
-        """Airflow's ``xcom_pull``: one id gives one value (or every mapped value as a list); several
-        ids give a list of the values that exist, in the order asked."""
-        key = key or XCOM_RETURN_KEY
+        """Airflow's ``xcom_pull``: one id gives one value (or every mapped value as a sequence); several
+        ids give a sequence of the values that exist, in the order asked. ``key=None`` matches any key."""
         indexes = map_indexes if map_indexes is None or isinstance(map_indexes, int) else list(map_indexes)
         if task_ids is None:
             candidates = sorted(
-                (r for r in self._rows.values() if r.key == key), key=lambda r: r.timestamp, reverse=True
+                (r for r in self._rows.values() if key is None or r.key == key), key=lambda r: r.timestamp, reverse=True
             )
             return self.value_of(candidates[0]) if candidates else default
         if isinstance(task_ids, str) and not isinstance(indexes, list):
@@ -106,6 +105,16 @@ class RunXComs:
                 return default
             if indexes is not None or found[0].map_index < 0:
                 return self.value_of(found[0])
-            return [self.value_of(r) for r in found]
-        ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
-        return [self.value_of(r) for tid in ids for r in self._matching(tid, key, indexes)]
+            return LazyXComSelectSequence(self.value_of(r) for r in found)
+        ids = [task_ids] if isinstance(task_ids, str) else list(dict.fromkeys(task_ids))
+        return LazyXComSelectSequence(self.value_of(r) for tid in ids for r in self._matching(tid, key, indexes))
+
+
+class LazyXComSelectSequence(list[Any]):
+    """The sequence several pulled values come back as; prints the way Airflow's lazy sequence does
+    (``LazySelectSequence([2 items])``), which is what a template shows."""
+
+    def __repr__(self) -> str:
+        return f"LazySelectSequence([{len(self)} {'item' if len(self) == 1 else 'items'}])"
+
+    __str__ = __repr__

@@ -12,6 +12,7 @@ from typing import Any
 
 from headwater import planning
 from headwater.executors.base import Executor, WorkItem
+from headwater.model.mapping import MissingMapInput
 from headwater.model.states import SCHEDULABLE_STATES, TERMINAL_STATES, DagRunState, TaskState
 from headwater.planning import Action, RunSnapshot, TIKey
 from headwater.runtime.context import RunEnvironment
@@ -27,8 +28,8 @@ class _Puller:
     def __init__(self, env: RunEnvironment) -> None:
         self.env = env
 
-    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", **_: Any) -> Any:
-        return self.env.xcoms.pull(task_ids, key)
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", default: Any = None, **_: Any) -> Any:
+        return self.env.xcoms.pull(task_ids, key, default=default)
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -59,6 +60,7 @@ class RunDriver:
         self.records: dict[TIKey, TaskInstanceRecord] = {(i.task_id, i.map_index): i for i in instances}
         self.snapshot = RunSnapshot({key: rec.state for key, rec in self.records.items()})
         self.mapped_kwargs: dict[TIKey, dict[str, Any]] = {}
+        self.unrendered: dict[TIKey, frozenset[str]] = {}
         self.retry_at: dict[TIKey, Any] = {}
         self.on_task_done = on_task_done
         self.sleep = sleep
@@ -98,7 +100,9 @@ class RunDriver:
             self._flush()
             for key in to_run:
                 rec = self.records[key]
-                self.executor.submit(WorkItem(key[0], key[1], rec.try_number, self.mapped_kwargs.get(key)))
+                self.executor.submit(
+                    WorkItem(key[0], key[1], rec.try_number, self.mapped_kwargs.get(key), self.unrendered.get(key))
+                )
             for outcome in self.executor.events(timeout=0.0):
                 changed |= self._apply(outcome, number)
 
@@ -141,16 +145,20 @@ class RunDriver:
         if not task.is_mapped or map_index >= 0:
             return [decision.key]
         try:
-            rows = task.expansion({"ti": _Puller(self.env)})  # type: ignore[attr-defined]
+            rows, from_xcom = task.expansion({"ti": _Puller(self.env)})  # type: ignore[attr-defined]
+            length: int | None = len(rows)
+        except MissingMapInput:
+            rows, from_xcom, length = [], frozenset(), None
         except (TypeError, ValueError) as err:
             self._end(decision.key, TaskState.FAILED, f"could not expand mapped task: {err}", decision.pass_number)
             changed.add(task_id)
             return []
-        keys = planning.expansion_keys(task_id, len(rows))
-        if not rows:
-            self._end(decision.key, TaskState.SKIPPED, planning.EMPTY_EXPANSION_REASON, decision.pass_number)
+        ends_as, why = planning.expansion_outcome(length)
+        if ends_as is not None:
+            self._end(decision.key, ends_as, why, decision.pass_number)
             changed.add(task_id)
             return []
+        keys = planning.expansion_keys(task_id, len(rows))
         template = self.records.pop(decision.key)
         self._dirty.pop(decision.key, None)
         self._removed.append(decision.key)
@@ -160,6 +168,7 @@ class RunDriver:
                 template.dag_id, template.run_id, task_id, key[1], None, 0, template.max_tries, template.operator
             )
             self.mapped_kwargs[key] = row
+            self.unrendered[key] = from_xcom
             self._new.add(key)
         return keys
 
@@ -197,7 +206,7 @@ class RunDriver:
         if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
             self.on_task_done(rec)
         changed = {outcome.task_id}
-        for target, reason in planning.skipped_instances(self.snapshot, outcome.skips):
+        for target, reason in planning.skipped_instances(self.snapshot, outcome.skips, map_index=outcome.map_index):
             self._end(target, TaskState.SKIPPED, reason, number)
         changed.update(skip.task_id for skip in outcome.skips)
         return changed

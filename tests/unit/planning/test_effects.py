@@ -173,9 +173,9 @@ class TestShortCircuitSkips:
 
 
 class TestSkippedInstances:
-    def test_a_skip_reaches_every_instance_except_those_that_ran(self) -> None:
-        """A skip covers each mapped instance and overwrites a decided state, but never a running or finished
-        one."""
+    def test_a_skip_overwrites_every_state_but_running(self) -> None:
+        """Like Airflow, a skip reaches each instance of the target, even one that already finished, but not one
+        that is running."""
         from headwater.model.states import TaskState
         from headwater.planning import RunSnapshot, Skip, skipped_instances
 
@@ -188,4 +188,12 @@ class TestSkippedInstances:
             }
         )
         found = skipped_instances(snapshot, [Skip("m", "why"), Skip("done", "why")])
-        assert found == [(("m", 0), "why"), (("m", 2), "why")]
+        assert found == [(("m", 0), "why"), (("m", 2), "why"), (("done", -1), "why")]
+
+    def test_a_mapped_instance_skips_only_its_own_map_index(self) -> None:
+        """A mapped branch instance skips only downstream instances with its map index (none for unmapped)."""
+        from headwater.planning import RunSnapshot, Skip, skipped_instances
+
+        snapshot = RunSnapshot({("after", -1): None, ("m", 0): None, ("m", 1): None})
+        found = skipped_instances(snapshot, [Skip("after", "why"), Skip("m", "why")], map_index=1)
+        assert found == [(("m", 1), "why")]

@@ -1,12 +1,14 @@
 """The default XCom codec: a typed JSON document, never pickle.
 
-Plain JSON types stay plain; tuples are stored as lists (Airflow returns them as lists); dates,
-datetimes, times and timedeltas keep their type through a small tagged object.
+Plain JSON types stay plain. As in Airflow, a tuple nested in a value reads back as a list while a
+top-level tuple stays a tuple; dates, datetimes, times, timedeltas, sets, frozensets and Decimals
+keep their type through a small tagged object.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +18,9 @@ import pendulum
 TAG = "__hw__"
 
 _ENCODERS: list[tuple[type, str, Callable[[Any], Any]]] = [
+    (set, "set", lambda v: [encode(x) for x in v]),
+    (frozenset, "frozenset", lambda v: [encode(x) for x in v]),
+    (decimal.Decimal, "decimal", str),
     (dt.datetime, "datetime", lambda v: v.isoformat()),
     (dt.date, "date", lambda v: v.isoformat()),
     (dt.time, "time", lambda v: v.isoformat()),
@@ -27,6 +32,10 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "time": dt.time.fromisoformat,
     "timedelta": lambda v: dt.timedelta(seconds=v),
     "dict": lambda v: {k: decode(x) for k, x in v},
+    "tuple": lambda v: tuple(decode(x) for x in v),
+    "set": lambda v: {decode(x) for x in v},
+    "frozenset": lambda v: frozenset(decode(x) for x in v),
+    "decimal": decimal.Decimal,
 }
 
 
@@ -71,7 +80,9 @@ def decode(data: Any) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    return json.dumps(encode(value), separators=(",", ":"), allow_nan=True).encode("utf-8")
+    """A top-level tuple keeps its type (as in Airflow); nested ones become lists."""
+    data = {TAG: "tuple", "v": encode(value)} if isinstance(value, tuple) else encode(value)
+    return json.dumps(data, separators=(",", ":"), allow_nan=True).encode("utf-8")
 
 
 def loads(raw: bytes | str | None) -> Any:
@@ -82,8 +93,16 @@ def loads(raw: bytes | str | None) -> Any:
 
 def to_display(value: Any) -> Any:
     """A value as JSON shows it to a user: tuples as lists, dates and datetimes as ISO strings."""
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (set, frozenset)):
+        items = [to_display(v) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    if isinstance(value, (list, tuple)):
         return [to_display(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return float(value)
     if isinstance(value, dict):
         return {str(k): to_display(v) for k, v in value.items()}
     if isinstance(value, (dt.date, dt.time)):
