@@ -271,3 +271,64 @@ class TestBranchAndGroups:
             "g.work": "failed",
             "start": "success",
         }
+
+
+class TestXComArgTransformsAndScopes:
+    def test_map_zip_and_concat_shape_what_a_task_maps_over(self, write_dag, dags_test) -> None:
+        """Given .map, .zip and .concat on upstream outputs, when tasks expand over them, then each instance
+        gets the transformed, paired or chained element."""
+        path = write_dag(
+            dag_file("""
+            with DAG("transforms", start_date=START, schedule=None):
+                @task
+                def numbers():
+                    return [1, 2]
+
+                @task
+                def letters():
+                    return ["a", "b", "c"]
+
+                @task
+                def show(x):
+                    return x
+
+                n, l = numbers(), letters()
+                show.override(task_id="mapped").expand(x=n.map(lambda v: v * 10))
+                show.override(task_id="zipped").expand(x=n.zip(l))
+                show.override(task_id="chained").expand(x=n.concat(l))
+        """)
+        )
+        xcoms = dags_test(path).json["xcoms"]
+        value = {label: v["return_value"] for label, v in xcoms.items()}
+        assert [value["mapped[0]"], value["mapped[1]"]] == [10, 20]
+        assert [value["zipped[0]"], value["zipped[1]"]] == [[1, "a"], [2, "b"]]
+        assert "zipped[2]" not in value
+        assert [value[f"chained[{i}]"] for i in range(5)] == [1, 2, "a", "b", "c"]
+
+    def test_tasks_made_inside_a_setup_teardown_scope_run_between_them(self, write_dag, dags_test) -> None:
+        """Given `with create() >> delete(): work()`, when it runs, then work sees create's output and delete
+        sees work's: the block's tasks run after the setup and before the teardown."""
+        path = write_dag(
+            dag_file("""
+            from airflow.decorators import setup, teardown
+
+            with DAG("scope", start_date=START, schedule=None) as the_dag:
+                @setup
+                def create():
+                    return "resource"
+
+                @teardown
+                def delete(ti=None):
+                    return ti.xcom_pull(task_ids="work")
+
+                @task
+                def work(ti=None):
+                    return "used " + ti.xcom_pull(task_ids="create")
+
+                with create() >> delete():
+                    work()
+        """)
+        )
+        xcoms = dags_test(path).json["xcoms"]
+        assert xcoms["work"]["return_value"] == "used resource"
+        assert xcoms["delete"]["return_value"] == "used resource"

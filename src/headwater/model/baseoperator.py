@@ -284,6 +284,34 @@ class BaseOperator(DependencyMixin):
                 setup_task.set_downstream(self)
         return self
 
+    def __enter__(self) -> BaseOperator:
+        """``with setup >> teardown:`` — tasks made in the block run between the setups and the teardown."""
+        if not (self.is_setup or self.is_teardown):
+            raise TypeError(
+                f"Task {self.task_id!r} is neither a setup nor a teardown; only `with setup >> teardown:` opens a "
+                "scope."
+            )
+        assert self.dag is not None
+        self._scope_before = set(self.dag.task_dict)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.dag is not None
+        dag = self.dag
+        new = [dag.task_dict[t] for t in dag.task_dict if t not in self._scope_before]
+        ids = {t.task_id for t in new}
+        teardowns = [self] if self.is_teardown else []
+        setups = [dag.task_dict[t] for t in sorted(self.upstream_task_ids) if dag.task_dict[t].is_setup]
+        if self.is_setup:
+            setups.append(self)
+        for task in new:
+            if not (task.upstream_task_ids & ids):
+                for setup in setups:
+                    setup.set_downstream(task)
+            if not (task.downstream_task_ids & ids):
+                for teardown in teardowns:
+                    task.set_downstream(teardown)
+
     @classmethod
     def partial(cls, **kwargs: Any) -> OperatorPartial:
         """Fix some arguments now; ``.expand(...)`` maps the rest over values known at run time."""

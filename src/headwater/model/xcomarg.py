@@ -36,6 +36,25 @@ class XComArg(DependencyMixin):
     def set_downstream(self, other: Any) -> None:
         self.operator.set_downstream(other)
 
+    def map(self, function: Any) -> MapXComArg:
+        """Each element of this output passed through ``function`` when read (for ``.expand``)."""
+        return MapXComArg(self, [function])
+
+    def zip(self, *others: XComArg, fillvalue: Any = _MISSING) -> ZipXComArg:
+        """Tuples of this output's elements with the others' (the shortest wins unless ``fillvalue``)."""
+        return ZipXComArg([self, *others], fillvalue)
+
+    def concat(self, *others: XComArg) -> ConcatXComArg:
+        """This output's elements followed by the others'."""
+        return ConcatXComArg([self, *others])
+
+    def __enter__(self) -> XComArg:
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.operator.__exit__(*exc)
+
     def resolve(self, context: dict[str, Any]) -> Any:
         """The pushed value (through the XCom backend); ``None`` when the return value (or a key of a
         ``multiple_outputs`` task) was not pushed; ``XComNotFound`` for any other missing key."""
@@ -53,9 +72,60 @@ class XComArg(DependencyMixin):
         return f"XComArg({self.operator.task_id!r}, {self.key!r})"
 
 
+class MapXComArg(XComArg):
+    """An output transformed element by element when read."""
+
+    def __init__(self, source: XComArg, functions: list[Any]) -> None:
+        super().__init__(source.operator, source.key)
+        self.source, self.functions = source, functions
+
+    def map(self, function: Any) -> MapXComArg:
+        return MapXComArg(self.source, [*self.functions, function])
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        value = self.source.resolve(context)
+        if value is None:
+            return None
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        for function in self.functions:
+            items = [function(item) for item in items]
+        return items
+
+
+class ZipXComArg(XComArg):
+    """Several outputs zipped element by element."""
+
+    def __init__(self, sources: list[XComArg], fillvalue: Any) -> None:
+        super().__init__(sources[0].operator, sources[0].key)
+        self.sources, self.fillvalue = sources, fillvalue
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        import itertools
+
+        values = [list(s.resolve(context) or []) for s in self.sources]
+        if self.fillvalue is _MISSING:
+            return [tuple(t) for t in zip(*values, strict=False)]
+        return [tuple(t) for t in itertools.zip_longest(*values, fillvalue=self.fillvalue)]
+
+
+class ConcatXComArg(XComArg):
+    """Several outputs, one after another."""
+
+    def __init__(self, sources: list[XComArg]) -> None:
+        super().__init__(sources[0].operator, sources[0].key)
+        self.sources = sources
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        return [item for s in self.sources for item in (s.resolve(context) or [])]
+
+
 def find_xcomargs(value: Any) -> Iterator[XComArg]:
     """Every XComArg inside a value built of lists, tuples, sets and dicts."""
-    if isinstance(value, XComArg):
+    if isinstance(value, (ZipXComArg, ConcatXComArg)):
+        yield from value.sources
+    elif isinstance(value, MapXComArg):
+        yield value.source
+    elif isinstance(value, XComArg):
         yield value
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
