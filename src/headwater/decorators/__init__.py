@@ -77,6 +77,28 @@ def teardown(
     return wrap(function) if function is not None else wrap
 
 
+class _TaskGroupFactory:
+    """A decorated task-group function: calling it builds the group."""
+
+    def __init__(self, function: Callable[..., Any], group_id: str | None, options: dict[str, Any]) -> None:
+        self.function, self.group_id, self.options = function, group_id, options
+        functools.update_wrapper(self, function)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        options = {"add_suffix_on_collision": True, **self.options}
+        with TaskGroup(self.group_id or self.function.__name__, **options) as group:
+            result = self.function(*args, **kwargs)
+        return result if result is not None else group
+
+    def _unsupported(self, *_: Any, **__: Any) -> Any:
+        raise NotImplementedError(
+            f"Mapping a task group ({self.function.__name__}.expand / .partial) is not supported by headwater yet; "
+            "map the tasks inside the group with .expand() instead."
+        )
+
+    expand = partial = expand_kwargs = _unsupported
+
+
 def task_group(
     python_callable: Callable[..., Any] | None = None, *, group_id: str | None = None, **group_kwargs: Any
 ) -> Any:
@@ -85,15 +107,8 @@ def task_group(
     if isinstance(python_callable, str):  # @task_group("name")
         group_id, python_callable = python_callable, None
 
-    def wrap(function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def factory(*args: Any, **kwargs: Any) -> Any:
-            options = {"add_suffix_on_collision": True, **group_kwargs}
-            with TaskGroup(group_id or function.__name__, **options) as group:
-                result = function(*args, **kwargs)
-            return result if result is not None else group
-
-        return factory
+    def wrap(function: Callable[..., Any]) -> _TaskGroupFactory:
+        return _TaskGroupFactory(function, group_id, group_kwargs)
 
     return wrap(python_callable) if python_callable is not None else wrap
 

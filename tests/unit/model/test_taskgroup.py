@@ -48,3 +48,20 @@ class TestGroupIds:
             "DAG 'dup2' already has a task group 'g'. Task and group ids must be unique within a DAG: "
             "rename one of them."
         )
+
+
+class TestMappedGroups:
+    def test_expanding_a_task_group_says_it_is_not_supported_and_what_to_do(self) -> None:
+        """Calling .expand on a @task_group raises NotImplementedError naming the group and the alternative."""
+        with DAG("mapped_group", schedule=None):
+
+            @task_group
+            def grp(x: int) -> None:
+                return None
+
+            with pytest.raises(NotImplementedError) as caught:
+                grp.expand(x=[1, 2])
+        assert str(caught.value) == (
+            "Mapping a task group (grp.expand / .partial) is not supported by headwater yet; map the tasks inside "
+            "the group with .expand() instead."
+        )
