@@ -332,3 +332,76 @@ class TestXComArgTransformsAndScopes:
         xcoms = dags_test(path).json["xcoms"]
         assert xcoms["work"]["return_value"] == "used resource"
         assert xcoms["delete"]["return_value"] == "used resource"
+
+
+class TestMappedTaskGroups:
+    def test_each_map_index_runs_the_whole_group_with_its_own_values(self, write_dag, dags_test) -> None:
+        """Given a @task_group mapped over an upstream list with a fixed argument, when one index fails, then
+        each instance used its own sibling's output, the failure stays at its index, and a reducer over the
+        group's output (all_done) gets the values that exist."""
+        path = write_dag(
+            dag_file("""
+            from airflow.decorators import task_group
+
+            with DAG("mapped_group", start_date=START, schedule=None):
+                @task
+                def numbers():
+                    return [1, 2, 3]
+
+                @task
+                def add_one(x):
+                    return x + 1
+
+                @task
+                def check(y, factor):
+                    if y == 3:
+                        raise ValueError("three")
+                    return y * factor
+
+                @task(trigger_rule="all_done")
+                def total(values):
+                    return sorted(values)
+
+                @task_group
+                def grp(x, factor):
+                    return check(add_one(x), factor)
+
+                total(grp.partial(factor=10).expand(x=numbers()))
+        """)
+        )
+        run = dags_test(path)
+        assert run.tasks() == {
+            "grp.add_one[0]": "success",
+            "grp.add_one[1]": "success",
+            "grp.add_one[2]": "success",
+            "grp.check[0]": "success",
+            "grp.check[1]": "failed",
+            "grp.check[2]": "success",
+            "numbers": "success",
+            "total": "success",
+        }
+        assert run.json["xcoms"]["total"]["return_value"] == [20, 40]
+
+    def test_a_group_mapped_over_an_empty_list_skips_every_task_in_it(self, write_dag, dags_test) -> None:
+        """Given a mapped task group over [], when it runs, then each of its tasks is one skipped instance."""
+        path = write_dag(
+            dag_file("""
+            from airflow.decorators import task_group
+
+            with DAG("empty_group", start_date=START, schedule=None):
+                @task
+                def first(x):
+                    return x
+
+                @task
+                def second(y):
+                    return y
+
+                @task_group
+                def grp(x):
+                    second(first(x))
+
+                grp.expand(x=[])
+        """)
+        )
+        assert dags_test(path).tasks() == {"grp.first": "skipped", "grp.second": "skipped"}

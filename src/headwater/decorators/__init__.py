@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -90,13 +91,40 @@ class _TaskGroupFactory:
             result = self.function(*args, **kwargs)
         return result if result is not None else group
 
-    def _unsupported(self, *_: Any, **__: Any) -> Any:
-        raise NotImplementedError(
-            f"Mapping a task group ({self.function.__name__}.expand / .partial) is not supported by headwater yet; "
-            "map the tasks inside the group with .expand() instead."
-        )
+    def partial(self, **fixed: Any) -> _MappedTaskGroupFactory:
+        return _MappedTaskGroupFactory(self, fixed)
 
-    expand = partial = expand_kwargs = _unsupported
+    def expand(self, **mapped: Any) -> Any:
+        return _MappedTaskGroupFactory(self, {}).expand(**mapped)
+
+    def expand_kwargs(self, kwargs_list: Any) -> Any:
+        return _MappedTaskGroupFactory(self, {}).expand_kwargs(kwargs_list)
+
+
+class _MappedTaskGroupFactory:
+    """A task-group function with some arguments fixed, waiting for ``.expand``: every task of the group
+    runs once per mapped value, each map index seeing its own value and its own siblings' outputs."""
+
+    def __init__(self, factory: _TaskGroupFactory, fixed: dict[str, Any]) -> None:
+        self.factory, self.fixed = factory, fixed
+
+    def _build(self, expand_input: dict[str, Any] | None, expand_kwargs_input: Any, names: list[str]) -> Any:
+        from headwater.model.mapping import MappedArgument
+
+        options = {"add_suffix_on_collision": True, **self.factory.options}
+        group = TaskGroup(self.factory.group_id or self.factory.function.__name__, **options)
+        group.expand_input, group.expand_kwargs_input = expand_input, expand_kwargs_input
+        with group:
+            arguments = {name: MappedArgument(group, name) for name in names}
+            result = self.factory.function(**self.fixed, **arguments)
+        return result if result is not None else group
+
+    def expand(self, **mapped: Any) -> Any:
+        return self._build(dict(mapped), None, list(mapped))
+
+    def expand_kwargs(self, kwargs_list: Any) -> Any:
+        names = [name for name in inspect.signature(self.factory.function).parameters if name not in self.fixed]
+        return self._build(None, kwargs_list, names)
 
 
 def task_group(

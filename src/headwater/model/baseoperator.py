@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Sequence
@@ -78,7 +79,6 @@ class BaseOperator(DependencyMixin):
     template_ext: ClassVar[Sequence[str]] = ()
     template_fields_renderers: ClassVar[dict[str, str]] = {}
     ui_color: ClassVar[str] = "#fff"
-    is_mapped: ClassVar[bool] = False
     is_branch: ClassVar[bool] = False
     """Set by operators whose return value names the downstream tasks to follow."""
 
@@ -194,6 +194,28 @@ class BaseOperator(DependencyMixin):
             dag.add_task(self)
         if group is not None:
             group.add(self)
+
+    # -- mapping through a mapped task group ----------------------------------------------------
+
+    @property
+    def mapped_group(self) -> TaskGroup | None:
+        """The mapped task group this task belongs to, if any: it then runs once per map index."""
+        return self.task_group.mapped_ancestor() if self.task_group is not None else None
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.mapped_group is not None
+
+    def expansion(self, context: dict[str, Any]) -> tuple[list[dict[str, Any]], frozenset[str]]:
+        """One (empty) argument row per map index of this task's mapped group."""
+        group = self.mapped_group
+        if group is None:
+            raise TypeError(f"Task {self.task_id!r} is not mapped.")
+        return [{} for _ in group.expansion_rows(context)], frozenset()
+
+    def unmap(self, mapped_kwargs: dict[str, Any]) -> BaseOperator:
+        """The operator one map index runs (a task in a mapped group reads its values when rendered)."""
+        return copy.copy(self)
 
     # -- what Airflow code reads off a task -------------------------------------------------
 

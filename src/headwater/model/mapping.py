@@ -58,7 +58,9 @@ _BASE_FIELDS = (
 class MappedOperator(BaseOperator):
     """A task that becomes one instance per mapped value at run time."""
 
-    is_mapped = True
+    @property
+    def is_mapped(self) -> bool:
+        return True
 
     def __init__(
         self,
@@ -100,19 +102,15 @@ class MappedOperator(BaseOperator):
 
         Raises ``MissingMapInput`` when an upstream output it maps over was never pushed.
         """
+        rows = expand_rows(self.expand_input or None, self.expand_kwargs_input, context, self.task_id)
         if self.expand_kwargs_input is not None:
-            rows = _resolve(self.expand_kwargs_input, context, self.task_id)
-            dicts = [dict(row) for row in rows]
             from_xcom = (
-                frozenset(k for row in dicts for k in row)
+                frozenset(k for row in rows for k in row)
                 if isinstance(self.expand_kwargs_input, XComArg)
                 else frozenset()
             )
-            return dicts, from_xcom
-        names = list(self.expand_input)
-        columns = [_resolve(self.expand_input[n], context, self.task_id) for n in names]
-        from_xcom = frozenset(n for n in names if isinstance(self.expand_input[n], XComArg))
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*columns)], from_xcom
+            return rows, from_xcom
+        return rows, frozenset(n for n, v in self.expand_input.items() if isinstance(v, XComArg))
 
     def unmap(self, mapped_kwargs: dict[str, Any]) -> BaseOperator:
         """A concrete operator for one map index."""
@@ -125,6 +123,35 @@ class MappedOperator(BaseOperator):
 
     def execute(self, context: dict[str, Any]) -> Any:
         raise RuntimeError(f"Mapped task {self.task_id!r} runs through its expanded instances only.")
+
+
+def expand_rows(
+    expand_input: dict[str, Any] | None, expand_kwargs_input: Any, context: dict[str, Any], owner: str
+) -> list[dict[str, Any]]:
+    """The argument rows an expansion produces: the cross product of ``expand`` inputs, or the dicts of
+    ``expand_kwargs``, resolving upstream outputs now."""
+    if expand_kwargs_input is not None:
+        return [dict(row) for row in _resolve(expand_kwargs_input, context, owner)]
+    names = list(expand_input or {})
+    columns = [_resolve((expand_input or {})[n], context, owner) for n in names]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*columns)]
+
+
+class MappedArgument:
+    """An argument of a mapped task group's function: each map index reads its own value."""
+
+    def __init__(self, group: Any, name: str) -> None:
+        self.group, self.name = group, name
+
+    def _hw_references(self) -> list[XComArg]:
+        return [*find_xcomargs(self.group.expand_input), *find_xcomargs(self.group.expand_kwargs_input)]
+
+    def resolve(self, context: dict[str, Any]) -> Any:
+        rows = self.group.expansion_rows(context)
+        return rows[context["ti"].map_index][self.name]
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self.group.group_id!r}, {self.name!r})"
 
 
 class MissingMapInput(LookupError):

@@ -35,6 +35,9 @@ class TaskGroup(DependencyMixin):
         self.default_args = dict(default_args or {})
         self.tooltip = tooltip
         self.children: dict[str, Any] = {}
+        self.expand_input: dict[str, Any] | None = None
+        self.expand_kwargs_input: Any = None
+        """Set on a mapped task group: what each of its task instances is mapped over."""
         self._group_id = group_id
         if group_id is not None and self.parent_group is not None:
             self._group_id = self._unique(self.parent_group.child_prefix() + group_id, add_suffix_on_collision)
@@ -69,6 +72,25 @@ class TaskGroup(DependencyMixin):
     @property
     def label(self) -> str | None:
         return self._group_id.rsplit(".", 1)[-1] if self._group_id else None
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.expand_input is not None or self.expand_kwargs_input is not None
+
+    def mapped_ancestor(self) -> TaskGroup | None:
+        """The nearest mapped group containing this one (itself included)."""
+        group: TaskGroup | None = self
+        while group is not None:
+            if group.is_mapped:
+                return group
+            group = group.parent_group
+        return None
+
+    def expansion_rows(self, context: dict[str, Any]) -> list[dict[str, Any]]:
+        """The mapped arguments of each map index of this (mapped) group."""
+        from headwater.model.mapping import expand_rows
+
+        return expand_rows(self.expand_input, self.expand_kwargs_input, context, self._group_id or "?")
 
     def child_prefix(self) -> str:
         if self._group_id is None or not self.prefix_group_id:

@@ -58,7 +58,12 @@ class XComArg(DependencyMixin):
     def resolve(self, context: dict[str, Any]) -> Any:
         """The pushed value (through the XCom backend); ``None`` when the return value (or a key of a
         ``multiple_outputs`` task) was not pushed; ``XComNotFound`` for any other missing key."""
-        value = context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key, default=_MISSING)
+        ti = context["ti"]
+        group = getattr(self.operator, "mapped_group", None)
+        consumer = context.get("task")
+        same_group = group is not None and getattr(consumer, "mapped_group", None) is group
+        indexes = ti.map_index if same_group and ti.map_index >= 0 else None
+        value = ti.xcom_pull(task_ids=self.operator.task_id, key=self.key, default=_MISSING, map_indexes=indexes)
         if value is not _MISSING:
             return value
         if self.key == RETURN_KEY or getattr(self.operator, "multiple_outputs", False):
@@ -127,6 +132,8 @@ def find_xcomargs(value: Any) -> Iterator[XComArg]:
         yield value.source
     elif isinstance(value, XComArg):
         yield value
+    elif hasattr(value, "_hw_references"):  # MappedArgument of a mapped task group
+        yield from value._hw_references()
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             yield from find_xcomargs(item)

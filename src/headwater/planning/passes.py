@@ -67,28 +67,34 @@ class RunSnapshot:
     def instances(self, task_id: str) -> list[TIKey]:
         return [(task_id, i) for i in sorted(self.indexes.get(task_id, []))]
 
-    def counts(self, shape: DagShape, upstream: Iterable[str]) -> UpstreamCounts:
+    def counts(self, shape: DagShape, upstream: Iterable[str], *, key: TIKey | None = None) -> UpstreamCounts:
+        """Counts over every instance of each upstream task; an expanded instance in a mapped task group
+        sees only the same map index of upstream tasks in its group (once they are expanded)."""
+        group = shape.tasks[key[0]].mapped_group if key is not None and key[1] >= 0 else None
         pairs: list[tuple[TaskState | None, bool]] = []
         for up in upstream:
             is_setup = shape.tasks[up].is_setup
-            for index in self.indexes.get(up, ()):
+            indexes = self.indexes.get(up, ())
+            if group is not None and shape.tasks[up].mapped_group == group and key is not None and key[1] in indexes:
+                indexes = [key[1]]
+            for index in indexes:
                 pairs.append((self.states[(up, index)], is_setup))
         return count_states(pairs)
 
 
-def verdict_for(shape: DagShape, snapshot: RunSnapshot, task_id: str) -> tuple[Verdict, UpstreamCounts | None]:
-    """The verdict for one task against a snapshot; the same function explains a waiting task."""
-    task = shape.tasks[task_id]
+def verdict_for(shape: DagShape, snapshot: RunSnapshot, key: TIKey) -> tuple[Verdict, UpstreamCounts | None]:
+    """The verdict for one task instance against a snapshot; the same function explains a waiting task."""
+    task = shape.tasks[key[0]]
     if not task.upstream:
         return Verdict(RUN, "no upstream tasks"), None
     if task.rule is TriggerRule.ALWAYS:
         return Verdict(RUN, "always: runs whatever the upstream states"), None
     if task.indirect_setups:
-        setup_counts = snapshot.counts(shape, task.indirect_setups)
+        setup_counts = snapshot.counts(shape, task.indirect_setups, key=key)
         setup_verdict = setup_constraint(setup_counts)
         if setup_verdict.action is not RUN:
             return setup_verdict, setup_counts
-    counts = snapshot.counts(shape, task.upstream)
+    counts = snapshot.counts(shape, task.upstream, key=key)
     return evaluate(task.rule, counts), counts
 
 
@@ -98,6 +104,6 @@ def plan_pass(shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey
     for key in candidates:
         if snapshot.states.get(key, TaskState.REMOVED) not in SCHEDULABLE_STATES:
             continue
-        verdict, counts = verdict_for(shape, snapshot, key[0])
+        verdict, counts = verdict_for(shape, snapshot, key)
         plan.decisions.append(Decision(key, verdict.action, verdict.reason, number, counts))
     return plan

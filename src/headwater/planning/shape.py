@@ -24,6 +24,8 @@ class TaskShape:
     is_setup: bool = False
     is_teardown: bool = False
     is_mapped: bool = False
+    mapped_group: str | None = None
+    """The mapped task group the task is in: its instances see only their own index of group siblings."""
     fails_run: bool = False
     """A teardown with ``on_failure_fail_dagrun=True`` counts as a leaf for the run's state."""
     indirect_setups: tuple[str, ...] = ()
@@ -91,6 +93,7 @@ def shape_of(dag: DAG) -> DagShape:
             is_teardown=task.is_teardown,
             is_mapped=task.is_mapped,
             fails_run=task.on_failure_fail_dagrun,
+            mapped_group=group.group_id if (group := task.mapped_group) is not None else None,
         )
     shape = DagShape(dag.dag_id, tasks, _group_roots(dag))
     if any(t.is_setup for t in tasks.values()):

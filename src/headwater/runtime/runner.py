@@ -132,7 +132,7 @@ def run_task(
     """Run one try; never raises for the task's own errors (they become the outcome)."""
     start = env.now()
     env.xcoms.clear(task.task_id, map_index)
-    concrete = task.unmap(mapped_kwargs or {}) if task.is_mapped else copy.copy(task)  # type: ignore[attr-defined]
+    concrete = task.unmap(mapped_kwargs or {}) if task.is_mapped else copy.copy(task)
     ti = RuntimeTaskInstance(env, concrete, map_index, try_number, task.retries)
     context = task_context(env, concrete, ti)
     ti.context = context

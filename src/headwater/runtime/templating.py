@@ -7,6 +7,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from headwater.model.mapping import MappedArgument
 from headwater.model.params import DagParam
 from headwater.model.xcomarg import XComArg
 
@@ -70,8 +71,8 @@ def render_value(
         return environment(dag).from_string(value).render(**context)
     if isinstance(value, XComArg):
         return value.resolve(dict(context))
-    if isinstance(value, DagParam):
-        return value.resolve(context)
+    if isinstance(value, (DagParam, MappedArgument)):
+        return value.resolve(dict(context))
     if isinstance(value, list):
         return [render_value(v, context, task, dag, keep) for v in value]
     if isinstance(value, tuple):

@@ -28,8 +28,14 @@ class _Puller:
     def __init__(self, env: RunEnvironment) -> None:
         self.env = env
 
-    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", default: Any = None, **_: Any) -> Any:
-        return self.env.xcoms.pull(task_ids, key, default=default)
+    def xcom_pull(
+        self, task_ids: Any = None, key: str = "return_value", default: Any = None, map_indexes: Any = None, **_: Any
+    ) -> Any:
+        return self.env.xcoms.pull(task_ids, key, map_indexes, default=default)
+
+    @property
+    def map_index(self) -> int:
+        return -1
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -145,7 +151,7 @@ class RunDriver:
         if not task.is_mapped or map_index >= 0:
             return [decision.key]
         try:
-            rows, from_xcom = task.expansion({"ti": _Puller(self.env)})  # type: ignore[attr-defined]
+            rows, from_xcom = task.expansion({"ti": _Puller(self.env)})
             length: int | None = len(rows)
         except MissingMapInput:
             rows, from_xcom, length = [], frozenset(), None

@@ -51,17 +51,20 @@ class TestGroupIds:
 
 
 class TestMappedGroups:
-    def test_expanding_a_task_group_says_it_is_not_supported_and_what_to_do(self) -> None:
-        """Calling .expand on a @task_group raises NotImplementedError naming the group and the alternative."""
-        with DAG("mapped_group", schedule=None):
+    def test_expanding_a_task_group_maps_every_task_in_it(self) -> None:
+        """Expanding a @task_group makes its group mapped, and every task in it mapped through the group."""
+        with DAG("mapped_group", schedule=None) as dag:
+
+            @task
+            def one(x: int) -> int:
+                return x
 
             @task_group
-            def grp(x: int) -> None:
-                return None
+            def grp(x: int) -> object:
+                return one(x)
 
-            with pytest.raises(NotImplementedError) as caught:
-                grp.expand(x=[1, 2])
-        assert str(caught.value) == (
-            "Mapping a task group (grp.expand / .partial) is not supported by headwater yet; map the tasks inside "
-            "the group with .expand() instead."
-        )
+            grp.expand(x=[1, 2])
+        (only,) = dag.tasks
+        assert only.task_id == "grp.one"
+        assert only.is_mapped
+        assert only.mapped_group is not None and only.mapped_group.group_id == "grp"

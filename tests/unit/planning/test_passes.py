@@ -158,7 +158,7 @@ class TestPassVisibility:
         snapshot = RunSnapshot(
             {("bad1", -1): FAILED, ("uf1", -1): UPSTREAM_FAILED, ("skip1", -1): SKIPPED, ("join_ku", -1): None}
         )
-        verdict, counts = verdict_for(shape, snapshot, "join_ku")
+        verdict, counts = verdict_for(shape, snapshot, ("join_ku", -1))
         assert verdict.action is Action.UPSTREAM_FAILED
         assert counts is not None and (counts.skipped, counts.upstream_failed) == (1, 1)
 
