@@ -283,12 +283,16 @@ class BaseOperator(DependencyMixin):
     # -- wiring ------------------------------------------------------------------------------
 
     def set_upstream(self, other: Any) -> None:
+        from headwater.model.wiring import connect
+
         for item in as_list(other):
-            _connect(item, self)
+            connect(item, self)
 
     def set_downstream(self, other: Any) -> None:
+        from headwater.model.wiring import connect
+
         for item in as_list(other):
-            _connect(self, item)
+            connect(self, item)
 
     def as_setup(self) -> BaseOperator:
         self.is_setup = True
@@ -346,57 +350,6 @@ class BaseOperator(DependencyMixin):
 
     def __repr__(self) -> str:
         return f"<Task({type(self).__name__}): {self.task_id}>"
-
-
-def _endpoint(item: Any, *, as_upstream: bool) -> list[Any]:
-    """The tasks an item stands for on one side of ``>>`` (a group's leaves or roots, an XComArg's task)."""
-    from headwater.model.labels import Label
-
-    if isinstance(item, Label):
-        return [item]
-    operator = getattr(item, "operator", None)
-    if operator is not None:  # XComArg
-        return [operator]
-    if isinstance(item, BaseOperator) or getattr(item, "is_mapped", False):
-        return [item]
-    if hasattr(item, "get_leaves"):  # TaskGroup
-        return list(item.get_leaves() if as_upstream else item.get_roots())
-    raise TypeError(
-        f"Cannot set a dependency with {item!r} ({type(item).__name__}); use a task, a task group, "
-        "the result of a @task call, or a list of them."
-    )
-
-
-def _connect(up: Any, down: Any) -> None:
-    from headwater.model.labels import Label
-
-    if isinstance(down, Label):
-        down.set_upstream(up)
-        return
-    if isinstance(up, Label):
-        up.set_downstream(down)
-        return
-    for u in _endpoint(up, as_upstream=True):
-        for d in _endpoint(down, as_upstream=False):
-            if isinstance(u, Label) or isinstance(d, Label):
-                _connect(u, d)
-                continue
-            dag = u.dag or d.dag
-            if u.dag is not None and d.dag is not None and u.dag is not d.dag:
-                raise ValueError(
-                    f"Tasks {u.task_id!r} (DAG {u.dag.dag_id!r}) and {d.task_id!r} (DAG {d.dag.dag_id!r}) "
-                    "are in different DAGs; a dependency must stay within one DAG."
-                )
-            if dag is None:
-                raise ValueError(
-                    f"Task {u.task_id!r} >> {d.task_id!r}: neither task belongs to a DAG. Create them "
-                    "inside `with DAG(...)`, under @dag, or pass dag=."
-                )
-            for t in (u, d):
-                if t.dag is None:
-                    dag.add_task(t)
-            u.downstream_task_ids.add(d.task_id)
-            d.upstream_task_ids.add(u.task_id)
 
 
 _BASE_NAMES, _ = _accepted_names(BaseOperator.__init__)

@@ -28,11 +28,11 @@ class Label(DependencyMixin):
                 self._wire(up, item)
 
     def _wire(self, up: Any, down: Any) -> None:
-        from headwater.model.baseoperator import _connect, _endpoint
+        from headwater.model.wiring import connect, endpoints
 
-        _connect(up, down)
-        for u in _endpoint(up, as_upstream=True):
-            for d in _endpoint(down, as_upstream=False):
+        connect(up, down)
+        for u in endpoints(up, as_upstream=True):
+            for d in endpoints(down, as_upstream=False):
                 dag = getattr(u, "dag", None)
                 if dag is not None:
                     dag.edge_info[(u.task_id, d.task_id)] = {"label": self.label}
