@@ -24,6 +24,22 @@ class Settings:
     dags_folder: Path
     sql_alchemy_conn: str
     xcom_backend: str | None = None
+    executor: str = "LocalExecutor"
+    parallelism: int = 32
+    """Task instances running at once on this scheduler's executor (Airflow's default)."""
+    dags_are_paused_at_creation: bool = True
+    catchup_by_default: bool = True
+    """As in Airflow 2, whose DAG files headwater runs unchanged: a DAG without ``catchup`` catches up."""
+    dagbag_import_timeout: float = 30.0
+    poll_interval: float = 1.0
+    """How often the scheduler looks for work that arrives from outside it (triggers, pauses, clears,
+    due schedules). Finished tasks wake it at once; this is not on the task-to-task path."""
+    dag_dir_list_interval: float = 2.0
+    """How often the DAGs folder is checked for new, changed and deleted files."""
+    heartbeat_interval: float = 5.0
+    """How often a running try renews its lease."""
+    task_instance_heartbeat_timeout: float = 60.0
+    """A running try whose lease is older than this is declared lost."""
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -53,10 +69,46 @@ class Settings:
             or env.get("AIRFLOW__CORE__XCOM_BACKEND")
             or core.get("xcom_backend")
         )
+        scheduler = raw.get("scheduler", {})
         return cls(
             home=home,
             dags_folder=Path(core.get("dags_folder") or home / "dags").expanduser(),
             sql_alchemy_conn=database.get("sql_alchemy_conn") or f"sqlite:///{home / 'headwater.db'}",
             xcom_backend=xcom_backend or None,
+            executor=str(core.get("executor") or "LocalExecutor"),
+            parallelism=_typed(core, "core", "parallelism", int, 32),
+            dags_are_paused_at_creation=_typed(core, "core", "dags_are_paused_at_creation", _boolean, True),
+            catchup_by_default=_typed(scheduler, "scheduler", "catchup_by_default", _boolean, True),
+            dagbag_import_timeout=_typed(core, "core", "dagbag_import_timeout", float, 30.0),
+            poll_interval=_typed(scheduler, "scheduler", "poll_interval", float, 1.0),
+            dag_dir_list_interval=_typed(scheduler, "scheduler", "dag_dir_list_interval", float, 2.0),
+            heartbeat_interval=_typed(scheduler, "scheduler", "heartbeat_interval", float, 5.0),
+            task_instance_heartbeat_timeout=_typed(
+                scheduler, "scheduler", "task_instance_heartbeat_timeout", float, 60.0
+            ),
             raw=raw,
         )
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not a boolean (true or false)")
+
+
+def _typed(section: Mapping[str, Any], name: str, key: str, kind: Any, default: Any) -> Any:
+    value = section.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(
+            f"[{name}] {key} = {value!r} is not valid ({err}); set HEADWATER__{name.upper()}__{key.upper()} "
+            f"or headwater.toml to a {getattr(kind, '__name__', 'value').lstrip('_')}."
+        ) from None

@@ -6,8 +6,14 @@ A file that fails to import is recorded with its file, line and exception; the o
 from __future__ import annotations
 
 import importlib.util
+import re
+import signal
 import sys
+import threading
+import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,17 +29,33 @@ class DagBag:
     path: Path
     dags: dict[str, DAG] = field(default_factory=dict)
     import_errors: dict[str, str] = field(default_factory=dict)
+    import_seconds: dict[str, float] = field(default_factory=dict)
+    """How long each file took to import."""
 
     @classmethod
-    def load(cls, path: str | Path) -> DagBag:
+    def load(cls, path: str | Path, *, timeout: float | None = None) -> DagBag:
+        """Import one file or every DAG file of a folder; with ``timeout``, a file whose import takes
+        longer is recorded as an import error (its top-level code is interrupted)."""
+        bag = cls(Path(path).resolve())
+        files = [bag.path] if bag.path.is_file() else dag_files(bag.path)
+        for file in files:
+            bag.load_file(file, timeout=timeout)
+        return bag
+
+    def load_file(self, file: Path, *, timeout: float | None = None) -> None:
+        """Import one file into the bag (again, if it changed), replacing what it defined before."""
         from headwater.compat.airflow import install
 
         install()
-        bag = cls(Path(path).resolve())
-        files = [bag.path] if bag.path.is_file() else sorted(_dag_files(bag.path))
-        for file in files:
-            bag._load_file(file)
-        return bag
+        for dag_id in [d for d, dag in self.dags.items() if dag.fileloc == str(file)]:
+            del self.dags[dag_id]
+        self.import_errors.pop(str(file), None)
+        began = time.perf_counter()
+        try:
+            with _time_limit(timeout, file):
+                self._load_file(file)
+        finally:
+            self.import_seconds[str(file)] = time.perf_counter() - began
 
     def _load_file(self, file: Path) -> None:
         folder = str(file.parent)
@@ -85,15 +107,70 @@ class DagBag:
         raise DagNotFound(dag_id, str(self.path), self.dags)
 
 
-def _dag_files(folder: Path) -> list[Path]:
+IGNORE_FILES = (".headwaterignore", ".airflowignore")
+
+
+class DagImportTimeout(Exception):
+    """A DAG file's top-level code ran longer than ``[core] dagbag_import_timeout``."""
+
+
+@contextmanager
+def _time_limit(seconds: float | None, file: Path) -> Iterator[None]:
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise DagImportTimeout(
+            f"importing the file took longer than {seconds:g} s ([core] dagbag_import_timeout); move slow work "
+            "out of the DAG file's top level, into tasks"
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _ignore_patterns(folder: Path) -> list[re.Pattern[str]]:
+    patterns = []
+    for name in IGNORE_FILES:
+        ignore = folder / name
+        if ignore.is_file():
+            for line in ignore.read_text().splitlines():
+                pattern = line.split("#", 1)[0].strip()
+                if pattern:
+                    patterns.append(re.compile(pattern))
+    return patterns
+
+
+def dag_files(folder: Path) -> list[Path]:
+    """The Python files of a DAGs folder that may define DAGs, in a stable order. As in Airflow, files
+    that never mention "dag" are not imported, and each line of a ``.headwaterignore`` (or
+    ``.airflowignore``) is a regular expression: files and folders whose path relative to the folder
+    matches it are skipped (an ignore file also applies to the folders below it)."""
     if not folder.is_dir():
         return []
-    return [
-        p
-        for p in folder.rglob("*.py")
-        if not any(part.startswith((".", "_")) for part in p.relative_to(folder).parts)
-        and "dag" in p.read_text(errors="ignore").lower()
-    ]
+    found: list[Path] = []
+
+    def walk(current: Path, inherited: list[re.Pattern[str]]) -> None:
+        patterns = inherited + _ignore_patterns(current)
+        for entry in sorted(current.iterdir()):
+            if entry.name.startswith((".", "_")):
+                continue
+            relative = str(entry.relative_to(folder))
+            if any(p.search(relative) for p in patterns):
+                continue
+            if entry.is_dir():
+                walk(entry, patterns)
+            elif entry.suffix == ".py" and "dag" in entry.read_text(errors="ignore").lower():
+                found.append(entry)
+
+    walk(folder, [])
+    return found
 
 
 def _describe(file: Path, exc: BaseException) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import func, select
+from scheduler_harness import SchedulerHome, scheduler_home
+from sqlalchemy import create_engine, func, select, text
 
 from headwater.cli.main import main
 from headwater.store import tables
@@ -164,3 +166,34 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)
     yield POSTGRES_URL
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[SchedulerHome]:
+    yield from scheduler_home(tmp_path)
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A database of the test's own on the PostgreSQL server, dropped afterwards."""
+    name = f"hw_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = postgres_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SchedulerHome]:
+    """The same test on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield from scheduler_home(tmp_path)
+    else:
+        url = request.getfixturevalue("postgres_database")
+        yield from scheduler_home(tmp_path, url)

@@ -183,3 +183,19 @@ def list_dags(path: str | None, output: str) -> None:
             click.echo(f"Import error in {filename}:\n  {error}", err=True)
     if bag.import_errors:
         sys.exit(1)
+
+
+@main.group()
+def tasks() -> None:
+    """Work with task instances."""
+
+
+def _register_control() -> None:
+    from headwater.cli.control import register, register_pools, register_tasks
+
+    register(main, dags)
+    register_tasks(tasks)
+    register_pools(main)
+
+
+_register_control()

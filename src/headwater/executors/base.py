@@ -1,11 +1,15 @@
-"""The executor contract: run work items somewhere and report outcomes; decide nothing."""
+"""The executor contract: run work items somewhere and report what happened; decide nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Protocol
 
+import pendulum
+
+from headwater.model.states import TaskState
 from headwater.runtime.runner import TaskOutcome
 
 
@@ -19,6 +23,112 @@ class WorkItem:
     mapped_kwargs: dict[str, Any] | None = field(default=None)
     unrendered: frozenset[str] | None = field(default=None)
     """Mapped arguments that came from upstream outputs: passed as they are, never rendered."""
+    dag_id: str = ""
+    run_id: str = ""
+    fileloc: str = ""
+    queued_by: str | None = None
+    """The scheduler that queued the try; a worker starts it only if the row still says so."""
+
+    @property
+    def ti_key(self) -> tuple[str, str, str, int]:
+        return (self.dag_id, self.run_id, self.task_id, self.map_index)
+
+    def to_message(self) -> dict[str, Any]:
+        """The small JSON message a worker receives (never a pickled object)."""
+        return {
+            "dag_id": self.dag_id,
+            "run_id": self.run_id,
+            "task_id": self.task_id,
+            "map_index": self.map_index,
+            "try_number": self.try_number,
+            "fileloc": self.fileloc,
+            "queued_by": self.queued_by,
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> WorkItem:
+        return cls(
+            task_id=message["task_id"],
+            map_index=int(message["map_index"]),
+            try_number=int(message["try_number"]),
+            dag_id=message["dag_id"],
+            run_id=message["run_id"],
+            fileloc=message["fileloc"],
+            queued_by=message.get("queued_by"),
+        )
+
+
+class EventKind(str, Enum):
+    ENDED = "ended"
+    """The try ended; ``outcome`` says how."""
+    LOST = "lost"
+    """The process running the try died before reporting; ``detail`` says how."""
+    DISCARDED = "discarded"
+    """The worker did not run the try: it was no longer the queued try (cleared, skipped, run elsewhere)."""
+
+
+@dataclass
+class ExecutorEvent:
+    item: WorkItem
+    kind: EventKind
+    outcome: TaskOutcome | None = None
+    recorded: bool = False
+    """The worker already wrote the outcome (and the skips it caused) to the store."""
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    """With ``recorded``: the instances the try skipped, as written."""
+    detail: str = ""
+
+
+def event_to_message(event: ExecutorEvent) -> dict[str, Any]:
+    """An event as the JSON a worker sends back (the work item travels as its message)."""
+    outcome = event.outcome
+    return {
+        "item": event.item.to_message(),
+        "kind": event.kind.value,
+        "recorded": event.recorded,
+        "skipped": [list(s) for s in event.skipped],
+        "detail": event.detail,
+        "outcome": None
+        if outcome is None
+        else {
+            "state": outcome.state.value,
+            "reason": outcome.reason,
+            "start": outcome.start.isoformat(),
+            "end": outcome.end.isoformat(),
+            "retry_at": outcome.retry_at.isoformat() if outcome.retry_at is not None else None,
+        },
+    }
+
+
+def event_from_message(message: dict[str, Any]) -> ExecutorEvent:
+    item = WorkItem.from_message(message["item"])
+    raw = message["outcome"]
+    outcome = None
+    if raw is not None:
+        outcome = TaskOutcome(
+            item.task_id,
+            item.map_index,
+            TaskState(raw["state"]),
+            item.try_number,
+            _moment(raw["start"]),
+            _moment(raw["end"]),
+            raw["reason"],
+            retry_at=_moment(raw["retry_at"]) if raw["retry_at"] else None,
+        )
+    return ExecutorEvent(
+        item,
+        EventKind(message["kind"]),
+        outcome,
+        recorded=bool(message["recorded"]),
+        skipped=[(str(t), int(i), str(r)) for t, i, r in message["skipped"]],
+        detail=message["detail"],
+    )
+
+
+def _moment(text: str) -> pendulum.DateTime:
+    parsed = pendulum.parse(text)
+    assert isinstance(parsed, pendulum.DateTime)
+    return parsed
 
 
 class Executor(Protocol):
@@ -26,6 +136,9 @@ class Executor(Protocol):
 
     def submit(self, work: WorkItem) -> None: ...
 
-    def events(self, timeout: float) -> Iterator[TaskOutcome]: ...
+    def events(self, timeout: float) -> Iterator[ExecutorEvent]: ...
+
+    @property
+    def open_slots(self) -> int: ...
 
     def shutdown(self, *, wait: bool = True) -> None: ...

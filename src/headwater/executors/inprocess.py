@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from headwater.executors.base import WorkItem
+from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
 from headwater.runtime.context import RunEnvironment
-from headwater.runtime.runner import TaskOutcome, run_task
+from headwater.runtime.runner import run_task
 
 
 class InProcessExecutor:
@@ -14,24 +14,27 @@ class InProcessExecutor:
 
     def __init__(self, env: RunEnvironment) -> None:
         self.env = env
-        self._done: list[TaskOutcome] = []
+        self._done: list[ExecutorEvent] = []
 
     def submit(self, work: WorkItem) -> None:
         task = self.env.dag.task_dict[work.task_id]
-        self._done.append(
-            run_task(
-                self.env,
-                task,
-                map_index=work.map_index,
-                try_number=work.try_number,
-                mapped_kwargs=work.mapped_kwargs,
-                unrendered=work.unrendered,
-            )
+        outcome = run_task(
+            self.env,
+            task,
+            map_index=work.map_index,
+            try_number=work.try_number,
+            mapped_kwargs=work.mapped_kwargs,
+            unrendered=work.unrendered,
         )
+        self._done.append(ExecutorEvent(work, EventKind.ENDED, outcome))
 
-    def events(self, timeout: float = 0.0) -> Iterator[TaskOutcome]:
+    def events(self, timeout: float = 0.0) -> Iterator[ExecutorEvent]:
         done, self._done = self._done, []
         yield from done
+
+    @property
+    def open_slots(self) -> int:
+        return 1_000_000
 
     def shutdown(self, *, wait: bool = True) -> None:
         self._done.clear()

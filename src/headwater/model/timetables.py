@@ -93,6 +93,22 @@ class DeltaTimetable:
     def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
         return logical_date - self.delta
 
+    def tick_after(self, moment: datetime) -> pendulum.DateTime:
+        """Airflow's ``_get_next``: one delta later (a delta schedule has no fixed grid)."""
+        return to_utc(moment + self.delta)
+
+    def tick_before(self, moment: datetime) -> pendulum.DateTime:
+        """Airflow's ``_get_prev``: one delta earlier."""
+        return to_utc(moment - self.delta)
+
+    def latest_complete_start(self, now: datetime) -> pendulum.DateTime:
+        """Where ``catchup=False`` starts: one delta before ``now`` floored to a multiple of the delta since the
+        Unix epoch. Airflow rounds on the epoch, not on the start date, so the run need not line up with it."""
+        seconds = to_utc(now).timestamp()
+        step = self.delta.total_seconds()
+        floored = pendulum.from_timestamp(seconds - (seconds % step), tz="UTC")
+        return self.tick_before(floored)
+
 
 class CronTimetable:
     """A cron expression (or preset), evaluated in the DAG's timezone."""
@@ -136,6 +152,37 @@ class CronTimetable:
 
     def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
         return self.prev_before(logical_date)
+
+    # Airflow's own arithmetic (``airflow/timetables/_cron.py``), which the scheduler uses to create runs. It
+    # differs from ``next_after``/``prev_before`` only at DST changes: croniter sees naive local time, a
+    # wall-clock time that occurs twice resolves to its second occurrence, one that never occurs moves
+    # forward, and a schedule firing every hour steps by elapsed time.
+
+    def tick_after(self, moment: datetime) -> pendulum.DateTime:
+        """The first schedule point strictly after ``moment`` (Airflow's ``_get_next``)."""
+        return self._tick(moment, forward=True)
+
+    def tick_before(self, moment: datetime) -> pendulum.DateTime:
+        """The last schedule point strictly before ``moment`` (Airflow's ``_get_prev``)."""
+        return self._tick(moment, forward=False)
+
+    def latest_complete_start(self, now: datetime) -> pendulum.DateTime:
+        """Where ``catchup=False`` starts: the start of the latest interval that has ended at ``now``, which
+        is the one ending exactly at ``now`` when ``now`` is a schedule point."""
+        last_start = self.tick_before(now)
+        return last_start if self.tick_after(last_start) == now else self.tick_before(last_start)
+
+    def _tick(self, moment: datetime, *, forward: bool) -> pendulum.DateTime:
+        from croniter import croniter
+
+        zone = pendulum.instance(datetime(2000, 1, 1, tzinfo=self.tz)).timezone or pendulum.UTC
+        local = pendulum.instance(moment).in_timezone(zone)
+        naive = local.naive()
+        cron = croniter(self.expression, start_time=naive)
+        found: datetime = cron.get_next(datetime) if forward else cron.get_prev(datetime)
+        if cron.expanded[1] == ["*"]:  # fires every hour: step by elapsed time so DST folds are not skipped
+            return to_utc(local + (found - naive))
+        return to_utc(zone.convert(found.replace(fold=1)))
 
 
 def timetable_for(schedule: Any, *, tz: tzinfo | None, dag_id: str) -> Timetable:

@@ -4,7 +4,17 @@ No database, no clock, no I/O: plain data in, decisions with reasons out. The sa
 ``dags test``, the scheduler and the explanation of why a task is in its state.
 """
 
+from headwater.planning.admission import (
+    WEIGHT_RULES,
+    Admission,
+    Candidate,
+    WeightInput,
+    admission_order,
+    admit,
+    priority_weights,
+)
 from headwater.planning.counts import UpstreamCounts, count_states
+from headwater.planning.dagruns import DagRunInfo, backfill_infos, next_dagrun_info, schedule_window
 from headwater.planning.effects import (
     Skip,
     branch_skips,
@@ -22,13 +32,18 @@ from headwater.planning.outcomes import (
     state_after_failure,
 )
 from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
+from headwater.planning.past import past_verdict
 from headwater.planning.shape import DagShape, TaskShape, TIKey, shape_of
 from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
 
 __all__ = [
     "EMPTY_EXPANSION_REASON",
     "RULES",
+    "WEIGHT_RULES",
     "Action",
+    "Admission",
+    "Candidate",
+    "DagRunInfo",
     "DagShape",
     "Decision",
     "PassPlan",
@@ -38,16 +53,24 @@ __all__ = [
     "TaskShape",
     "UpstreamCounts",
     "Verdict",
+    "WeightInput",
+    "admission_order",
+    "admit",
+    "backfill_infos",
     "branch_skips",
     "branch_targets",
     "count_states",
     "evaluate",
     "expansion_keys",
     "expansion_outcome",
+    "next_dagrun_info",
+    "past_verdict",
     "plan_pass",
+    "priority_weights",
     "resolve_branch",
     "retry_delay",
     "run_outcome",
+    "schedule_window",
     "shape_of",
     "short_circuit_skips",
     "skipped_instances",

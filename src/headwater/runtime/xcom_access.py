@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from headwater.errors import XComSerializationError
@@ -22,17 +22,47 @@ def _as_bytes(stored: Any) -> bytes:
     return json.dumps(stored).encode("utf-8")
 
 
-class RunXComs:
-    """This run's XCom rows, kept in memory for pulls and collected for the next write."""
+XComLoader = Callable[[str | None], list[XComRow]]
+"""Reads the stored rows of one task of the run (``None``: of every task)."""
 
-    def __init__(self, dag_id: str, run_id: str, backend: type[BaseXCom], rows: Iterable[XComRow] = ()) -> None:
+
+class RunXComs:
+    """This run's XCom rows, kept in memory for pulls and collected for the next write.
+
+    With a ``loader`` (a worker running one task of a run driven elsewhere), the rows of a task are read
+    from the store the first time they are pulled.
+    """
+
+    def __init__(
+        self,
+        dag_id: str,
+        run_id: str,
+        backend: type[BaseXCom],
+        rows: Iterable[XComRow] = (),
+        *,
+        loader: XComLoader | None = None,
+    ) -> None:
         self.dag_id, self.run_id, self.backend = dag_id, run_id, backend
+        self._loader = loader
+        self._loaded: set[str] = set()
         rows = list(rows)
         self._stored: set[tuple[str, int]] = {(r.task_id, r.map_index) for r in rows}
         """Instances with rows already written; only those need a delete when cleared."""
         self._rows: dict[tuple[str, int, str], XComRow] = {(r.task_id, r.map_index, r.key): r for r in rows}
         self.pending_added: list[XComRow] = []
         self.pending_cleared: list[tuple[str, int]] = []
+        self._loaded_instances_cleared: set[tuple[str, int]] = set()
+        """Instances cleared before their rows were loaded: stored rows of theirs are stale."""
+
+    def _ensure(self, task_id: str | None) -> None:
+        if self._loader is None or None in self._loaded or task_id in self._loaded:
+            return
+        self._loaded.add(task_id)  # type: ignore[arg-type]
+        for row in self._loader(task_id):
+            if (row.task_id, row.map_index) in self._loaded_instances_cleared:
+                continue
+            self._rows.setdefault((row.task_id, row.map_index, row.key), row)
+            self._stored.add((row.task_id, row.map_index))
 
     def take_pending(self) -> tuple[list[tuple[str, int]], list[XComRow]]:
         cleared, added = self.pending_cleared, self.pending_added
@@ -42,6 +72,8 @@ class RunXComs:
 
     def clear(self, task_id: str, map_index: int) -> None:
         """Forget a task instance's XComs (a new try starts clean, as in Airflow)."""
+        if self._loader is not None:
+            self._loaded_instances_cleared.add((task_id, map_index))
         doomed = [k for k in self._rows if k[0] == task_id and k[1] == map_index]
         for key in doomed:
             self.backend.purge(self._as_backend_row(self._rows.pop(key)))
@@ -78,6 +110,7 @@ class RunXComs:
         return list(self._rows.values())
 
     def _matching(self, task_id: str, key: str | None, map_indexes: int | Sequence[int] | None) -> list[XComRow]:
+        self._ensure(task_id)
         found = [r for (t, _, k), r in self._rows.items() if t == task_id and (key is None or k == key)]
         if map_indexes is None:
             return sorted(found, key=lambda r: (r.map_index, -r.timestamp.timestamp()))
@@ -95,6 +128,7 @@ class RunXComs:
         ids give a sequence of the values that exist, in the order asked. ``key=None`` matches any key."""
         indexes = map_indexes if map_indexes is None or isinstance(map_indexes, int) else list(map_indexes)
         if task_ids is None:
+            self._ensure(None)
             candidates = sorted(
                 (r for r in self._rows.values() if key is None or r.key == key), key=lambda r: r.timestamp, reverse=True
             )
@@ -118,3 +152,17 @@ class LazyXComSelectSequence(list[Any]):
         return f"LazySelectSequence([{len(self)} {'item' if len(self) == 1 else 'items'}])"
 
     __str__ = __repr__
+
+
+class ExpansionPuller:
+    """The ``ti`` a mapped task's inputs are resolved with when it expands (outside any running task)."""
+
+    map_index = -1
+
+    def __init__(self, xcoms: RunXComs) -> None:
+        self.xcoms = xcoms
+
+    def xcom_pull(
+        self, task_ids: Any = None, key: str = XCOM_RETURN_KEY, default: Any = None, map_indexes: Any = None, **_: Any
+    ) -> Any:
+        return self.xcoms.pull(task_ids, key, map_indexes, default=default)

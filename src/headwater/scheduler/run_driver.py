@@ -11,31 +11,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from headwater import planning
-from headwater.executors.base import Executor, WorkItem
+from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkItem
 from headwater.model.mapping import MissingMapInput
 from headwater.model.states import SCHEDULABLE_STATES, TERMINAL_STATES, DagRunState, TaskState
 from headwater.planning import Action, RunSnapshot, TIKey
 from headwater.runtime.context import RunEnvironment
 from headwater.runtime.runner import TaskOutcome
+from headwater.runtime.xcom_access import ExpansionPuller
 from headwater.store.records import DagRunRecord, RunChanges, Store, TaskInstanceRecord
 
 OnTaskDone = Callable[[TaskInstanceRecord], None]
-
-
-class _Puller:
-    """The ``ti`` a mapped task's inputs are resolved with when it expands."""
-
-    def __init__(self, env: RunEnvironment) -> None:
-        self.env = env
-
-    def xcom_pull(
-        self, task_ids: Any = None, key: str = "return_value", default: Any = None, map_indexes: Any = None, **_: Any
-    ) -> Any:
-        return self.env.xcoms.pull(task_ids, key, map_indexes, default=default)
-
-    @property
-    def map_index(self) -> int:
-        return -1
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -60,8 +45,11 @@ class RunDriver:
         *,
         on_task_done: OnTaskDone | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        queued_by: str | None = None,
     ) -> None:
         self.env, self.run, self.store, self.executor = env, run, store, executor
+        self.queued_by = queued_by
+        self.fileloc = env.dag.fileloc or ""
         self.shape = env.shape
         self.records: dict[TIKey, TaskInstanceRecord] = {(i.task_id, i.map_index): i for i in instances}
         self.snapshot = RunSnapshot({key: rec.state for key, rec in self.records.items()})
@@ -73,6 +61,15 @@ class RunDriver:
         self._dirty: dict[TIKey, TaskInstanceRecord] = {}
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
+        self.number = 0
+        self.changed: set[str] = set(self.shape.tasks)
+        """Tasks whose state changed since the last pass (scheduler mode)."""
+        for key, rec in self.records.items():
+            if rec.state is TaskState.UP_FOR_RETRY and rec.next_retry_at is not None:
+                self.retry_at[key] = rec.next_retry_at
+            elif rec.state is TaskState.SCHEDULED:  # a decision nobody acted on: decide again
+                rec.state = None
+                self.snapshot.set(key, None)
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -109,8 +106,143 @@ class RunDriver:
                 self.executor.submit(
                     WorkItem(key[0], key[1], rec.try_number, self.mapped_kwargs.get(key), self.unrendered.get(key))
                 )
-            for outcome in self.executor.events(timeout=0.0):
-                changed |= self._apply(outcome, number)
+            for event in self.executor.events(timeout=0.0):
+                if event.outcome is not None:
+                    changed |= self._apply(event.outcome, number)
+
+    # -- scheduler mode: passes as results arrive; admission decides when ready instances start -------
+
+    def advance(self) -> list[TIKey]:
+        """Run passes until nothing changes; instances found ready become ``scheduled`` and are returned
+        (they start when admitted: a pool slot, a DAG slot and an executor slot are free)."""
+        ready: list[TIKey] = []
+        while self.changed or self._retry_due():
+            self.number += 1
+            plan = planning.plan_pass(self.shape, self.snapshot, self._candidates(self.changed), number=self.number)
+            self.changed = set()
+            for decision in plan.decisions:
+                if decision.action is Action.RUN:
+                    for key in self._ready(decision, self.changed):
+                        rec = self._touch(key)
+                        rec.state, rec.reason, rec.pass_number = TaskState.SCHEDULED, decision.reason, self.number
+                        self.snapshot.set(key, TaskState.SCHEDULED)
+                        ready.append(key)
+                elif decision.action is not Action.WAIT:
+                    self._end(decision.key, TaskState(decision.action.value), decision.reason, self.number)
+                    self.changed.add(decision.key[0])
+        return ready
+
+    def _retry_due(self) -> bool:
+        if not self.retry_at:
+            return False
+        now = self.env.now()
+        return any(at <= now for at in self.retry_at.values())
+
+    def next_retry(self) -> Any:
+        """When the earliest retry falls due (None without one)."""
+        return min(self.retry_at.values(), default=None)
+
+    def queue(self, keys: Iterable[TIKey]) -> list[WorkItem]:
+        """Hand admitted instances to the executor: each becomes ``queued`` with its next try number."""
+        items = []
+        now = self.env.now()
+        for key in keys:
+            rec = self._touch(key)
+            rec.state = TaskState.QUEUED
+            rec.try_number += 1
+            rec.queued_at = now
+            rec.queued_by = self.queued_by
+            rec.hostname = rec.pid = rec.heartbeat_at = rec.next_retry_at = None
+            rec.end_date = None
+            self.snapshot.set(key, TaskState.QUEUED)
+            items.append(
+                WorkItem(
+                    key[0],
+                    key[1],
+                    rec.try_number,
+                    None,
+                    None,
+                    self.run.dag_id,
+                    self.run.run_id,
+                    self.fileloc,
+                    self.queued_by,
+                )
+            )
+        return items
+
+    def apply_event(self, event: ExecutorEvent) -> None:
+        """Take in what an executor reported (written by the worker already when ``recorded``)."""
+        key = (event.item.task_id, event.item.map_index)
+        rec = self.records.get(key)
+        if rec is None or rec.try_number != event.item.try_number:
+            return  # a try of an earlier life of this instance (cleared since)
+        if event.kind is EventKind.ENDED and event.outcome is not None:
+            if not event.recorded:
+                self.changed |= self._apply(event.outcome, self.number)
+                return
+            outcome = event.outcome
+            rec.state, rec.reason, rec.end_date = outcome.state, outcome.reason, outcome.end
+            rec.start_date = outcome.start
+            rec.duration = (outcome.end - outcome.start).total_seconds()
+            self.snapshot.set(key, outcome.state)
+            if outcome.retry_at is not None:
+                self.retry_at[key] = outcome.retry_at
+            self.changed.add(key[0])
+            for task_id, map_index, reason in event.skipped:
+                target = self.records.get((task_id, map_index))
+                if target is not None:
+                    target.state, target.reason = TaskState.SKIPPED, reason
+                    self.snapshot.set((task_id, map_index), TaskState.SKIPPED)
+                    self.changed.add(task_id)
+            if self.on_task_done is not None:
+                self.on_task_done(rec)
+
+    def adopt(self, stored: TaskInstanceRecord) -> None:
+        """Take an instance's state as the store has it (a lost try declared, a discarded try re-read)."""
+        key = (stored.task_id, stored.map_index)
+        if key not in self.records:
+            return
+        self.records[key] = stored
+        self._dirty.pop(key, None)
+        state = stored.state
+        if state is TaskState.UP_FOR_RETRY and stored.next_retry_at is not None:
+            self.retry_at[key] = stored.next_retry_at
+        self.snapshot.set(key, state)
+        self.changed.add(key[0])
+
+    def active(self) -> list[TIKey]:
+        """Instances handed to an executor and not finished."""
+        return [k for k, s in self.snapshot.states.items() if s in (TaskState.QUEUED, TaskState.RUNNING)]
+
+    def finish_if_done(self) -> DagRunRecord | None:
+        """End the run when its leaves say so, or when nothing can ever run again."""
+        state, reason = planning.run_outcome(self.shape, self.snapshot.states)
+        if state is None:
+            if (
+                self.changed
+                or self.retry_at
+                or any(
+                    s in (TaskState.SCHEDULED, TaskState.QUEUED, TaskState.RUNNING)
+                    for s in self.snapshot.states.values()
+                )
+            ):
+                return None
+            state, reason = DagRunState.FAILED, "deadlock: unfinished tasks can never run"
+        return self._finish(state, reason)
+
+    def fail_run(self, reason: str) -> DagRunRecord:
+        """End the run now as failed (``dagrun_timeout``): unfinished instances are skipped."""
+        for key, state in list(self.snapshot.states.items()):
+            if state not in TERMINAL_STATES:
+                self._end(key, TaskState.SKIPPED, reason, self.number)
+        return self._finish(DagRunState.FAILED, reason)
+
+    def flush(self) -> None:
+        self._flush()
+
+    def touch(self, key: TIKey) -> None:
+        """Mark an instance changed in memory, to be written with the next flush."""
+        self._touch(key)
 
     def _candidates(self, changed: set[str]) -> list[TIKey]:
         task_ids: set[str] = set()
@@ -123,7 +255,7 @@ class RunDriver:
             for tid in sorted(task_ids)
             for key in self.snapshot.instances(tid)
             if self.snapshot.states[key] in SCHEDULABLE_STATES
-            and self.snapshot.states[key] is not TaskState.UP_FOR_RETRY
+            and self.snapshot.states[key] not in (TaskState.UP_FOR_RETRY, TaskState.SCHEDULED)
         ]
         keys += [key for key, at in self.retry_at.items() if at <= now]
         return keys
@@ -151,7 +283,7 @@ class RunDriver:
         if not task.is_mapped or map_index >= 0:
             return [decision.key]
         try:
-            rows, from_xcom = task.expansion({"ti": _Puller(self.env)})
+            rows, from_xcom = task.expansion({"ti": ExpansionPuller(self.env.xcoms)})
             length: int | None = len(rows)
         except MissingMapInput:
             rows, from_xcom, length = [], frozenset(), None

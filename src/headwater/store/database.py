@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD_REVISION = "0001_initial"
+HEAD_REVISION = "0002_scheduler"
 """The newest migration; a database at this revision needs no Alembic run (keeps start-up fast)."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -44,8 +46,28 @@ def current_revision(engine: Engine) -> str | None:
         return None
 
 
+MIGRATION_LOCK_KEY = 0x6865616477  # "headw": the PostgreSQL advisory lock that serialises migrations
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    with open(f"{database}.migrate-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op (one query) when it is already there."""
+    """Bring the schema to the newest revision; a no-op (one query) when it is already there. Processes
+    starting together on a new database (a scheduler and a CLI command) migrate one after the other."""
     if current_revision(engine) == HEAD_REVISION:
         return
     from alembic import command
@@ -53,6 +75,9 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
+    lock = _sqlite_file_lock(engine) if engine.dialect.name == "sqlite" else nullcontext()
+    with lock, engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -40,6 +40,18 @@ class TaskInstanceRecord:
     duration: float | None = None
     reason: str | None = None
     pass_number: int | None = None
+    pool: str = "default_pool"
+    pool_slots: int = 1
+    priority_weight: int = 1
+    queue: str = "default"
+    queued_at: dt.datetime | None = None
+    queued_by: str | None = None
+    """The scheduler that queued this try: a worker starts a try only if it is still the one queued."""
+    hostname: str | None = None
+    pid: int | None = None
+    heartbeat_at: dt.datetime | None = None
+    """The lease: refreshed by the process running the try; a stale lease means the try is lost."""
+    next_retry_at: dt.datetime | None = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.database import make_engine, migrate
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
+from headwater.store.sql_scheduling import SchedulingQueries
 
 _TI_FIELDS = (
     "state",
@@ -22,6 +23,16 @@ _TI_FIELDS = (
     "duration",
     "reason",
     "pass_number",
+    "pool",
+    "pool_slots",
+    "priority_weight",
+    "queue",
+    "queued_at",
+    "queued_by",
+    "hostname",
+    "pid",
+    "heartbeat_at",
+    "next_retry_at",
 )
 
 
@@ -30,6 +41,15 @@ def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
     row["state"] = ti.state.value if ti.state is not None else None
     row.update(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index)
     return row
+
+
+def ti_record(row: Any) -> TaskInstanceRecord:
+    """A task-instance row as a record."""
+    values = {f: getattr(row, f) for f in _TI_FIELDS}
+    values["state"] = TaskState(row.state) if row.state else None
+    return TaskInstanceRecord(
+        dag_id=row.dag_id, run_id=row.run_id, task_id=row.task_id, map_index=row.map_index, **values
+    )
 
 
 def _run_row(run: DagRunRecord) -> dict[str, Any]:
@@ -49,7 +69,7 @@ def _run_row(run: DagRunRecord) -> dict[str, Any]:
     }
 
 
-def _run_record(row: Any) -> DagRunRecord:
+def run_record(row: Any) -> DagRunRecord:
     return DagRunRecord(
         dag_id=row.dag_id,
         run_id=row.run_id,
@@ -66,7 +86,7 @@ def _run_record(row: Any) -> DagRunRecord:
     )
 
 
-class SqlStore:
+class SqlStore(SchedulingQueries):
     """The metadata store on a database; each ``record`` call is one transaction."""
 
     def __init__(self, url: str) -> None:
@@ -155,30 +175,13 @@ class SqlStore:
             row = conn.execute(
                 select(t.dag_run).where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
             ).first()
-        return _run_record(row) if row else None
+        return run_record(row) if row else None
 
     def task_instances(self, dag_id: str, run_id: str) -> list[TaskInstanceRecord]:
         ti = t.task_instance
         with self.engine.connect() as conn:
             rows = conn.execute(select(ti).where(ti.c.dag_id == dag_id, ti.c.run_id == run_id)).all()
-        return [
-            TaskInstanceRecord(
-                dag_id=r.dag_id,
-                run_id=r.run_id,
-                task_id=r.task_id,
-                map_index=r.map_index,
-                state=TaskState(r.state) if r.state else None,
-                try_number=r.try_number,
-                max_tries=r.max_tries,
-                operator=r.operator,
-                start_date=r.start_date,
-                end_date=r.end_date,
-                duration=r.duration,
-                reason=r.reason,
-                pass_number=r.pass_number,
-            )
-            for r in rows
-        ]
+        return [ti_record(r) for r in rows]
 
     def xcoms(self, dag_id: str, run_id: str) -> list[XComRow]:
         x = t.xcom
@@ -195,7 +198,7 @@ class SqlStore:
                 .order_by(r.c.logical_date.desc())
                 .limit(1)
             ).first()
-        return _run_record(row) if row else None
+        return run_record(row) if row else None
 
     def record_import_error(self, filename: str, message: str) -> None:
         now = dt.datetime.now(dt.UTC)

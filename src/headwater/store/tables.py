@@ -64,6 +64,7 @@ dag_run = Table(
     Column("reason", Text),
     Index("ux_dag_run_dag_id_run_id", "dag_id", "run_id", unique=True),
     Index("ix_dag_run_dag_id_logical_date", "dag_id", "logical_date"),
+    Index("ix_dag_run_state", "state"),
 )
 
 task_instance = Table(
@@ -82,6 +83,17 @@ task_instance = Table(
     Column("duration", Float),
     Column("reason", Text),
     Column("pass_number", Integer),
+    Column("pool", String(256), nullable=False, default="default_pool"),
+    Column("pool_slots", Integer, nullable=False, default=1),
+    Column("priority_weight", Integer, nullable=False, default=1),
+    Column("queue", String(256), nullable=False, default="default"),
+    Column("queued_at", UtcDateTime),
+    Column("queued_by", String(64)),
+    Column("hostname", String(1000)),
+    Column("pid", Integer),
+    Column("heartbeat_at", UtcDateTime),
+    Column("next_retry_at", UtcDateTime),
+    Index("ix_task_instance_state", "state"),
 )
 
 xcom = Table(
@@ -102,4 +114,23 @@ import_error = Table(
     Column("filename", String(1024), primary_key=True),
     Column("stacktrace", Text, nullable=False),
     Column("timestamp", UtcDateTime, nullable=False),
+)
+
+dag = Table(
+    "dag",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("fileloc", String(2000)),
+    Column("is_paused", Boolean, nullable=False, default=True),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("schedule", String(1000)),
+    Column("last_parsed", UtcDateTime),
+)
+
+pool = Table(
+    "slot_pool",
+    metadata,
+    Column("pool", String(256), primary_key=True),
+    Column("slots", Integer, nullable=False),
+    Column("description", Text),
 )

@@ -1,0 +1,172 @@
+"""``LocalExecutor``: a pool of long-lived worker processes on this machine.
+
+Workers are started on demand up to ``parallelism`` and kept: each caches the DAG files it has
+imported and its database connection, so a task starts in milliseconds. Work goes out and results
+come back as small JSON messages over pipes; the scheduler wakes the moment a result arrives. A
+worker that dies mid-try is reported as ``LOST`` with its exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from headwater.executors.base import (
+    EventKind,
+    ExecutorEvent,
+    WorkItem,
+    event_from_message,
+    event_to_message,
+)
+
+log = logging.getLogger("headwater.executor")
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    item: WorkItem | None = None
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "the worker process vanished"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process was killed by {name}"
+    return f"the worker process exited with status {code}"
+
+
+class LocalExecutor:
+    """Runs tries in worker processes; reports ``ENDED`` (recorded by the worker) or ``LOST``."""
+
+    def __init__(self, parallelism: int, *, heartbeat_interval: float = 5.0) -> None:
+        if parallelism < 1:
+            raise ValueError(f"[core] parallelism must be at least 1; got {parallelism}.")
+        self.parallelism = parallelism
+        self.heartbeat_interval = heartbeat_interval
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    @property
+    def open_slots(self) -> int:
+        return self.parallelism - sum(1 for w in self._workers if w.item is not None)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        return [w.process.pid for w in self._workers if w.process.pid is not None]
+
+    def submit(self, work: WorkItem) -> None:
+        worker = next((w for w in self._workers if w.item is None), None)
+        if worker is None:
+            if len(self._workers) >= self.parallelism:
+                raise RuntimeError("LocalExecutor.submit called with no open slot; check open_slots first.")
+            worker = self._spawn()
+        worker.item = work
+        worker.conn.send_bytes(json.dumps(work.to_message()).encode())
+
+    def _spawn(self) -> _Worker:
+        ours, theirs = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=worker_main,
+            args=(theirs, self.heartbeat_interval),
+            name="headwater-worker",
+            daemon=False,
+        )
+        process.start()
+        theirs.close()
+        worker = _Worker(process, ours)
+        self._workers.append(worker)
+        return worker
+
+    def events(self, timeout: float) -> Iterator[ExecutorEvent]:
+        """Wait up to ``timeout`` seconds for results; yield every one that is ready."""
+        watched: dict[Any, _Worker] = {}
+        for worker in self._workers:
+            watched[worker.conn] = worker
+            watched[worker.process.sentinel] = worker
+        if not watched:
+            return
+        ready = wait(list(watched), timeout=max(timeout, 0.0))
+        dead: list[_Worker] = []
+        for handle in ready:
+            worker = watched[handle]
+            if handle is worker.conn:
+                try:
+                    message = json.loads(worker.conn.recv_bytes())
+                except (EOFError, OSError):
+                    dead.append(worker)
+                    continue
+                worker.item = None
+                yield event_from_message(message)
+            elif worker not in dead:
+                dead.append(worker)
+        for worker in dead:
+            yield from self._bury(worker)
+
+    def _bury(self, worker: _Worker) -> Iterator[ExecutorEvent]:
+        worker.process.join(timeout=5)
+        if worker in self._workers:
+            self._workers.remove(worker)
+        worker.conn.close()
+        if worker.item is not None:
+            detail = _describe_exit(worker.process.exitcode)
+            log.error("%s while running %s try %d.", detail, worker.item.ti_key, worker.item.try_number)
+            yield ExecutorEvent(worker.item, EventKind.LOST, detail=detail)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Close the pipes: idle workers exit at once, busy ones after recording their try."""
+        for worker in self._workers:
+            worker.conn.close()
+        for worker in self._workers:
+            worker.process.join(timeout=None if wait else 1)
+            if worker.process.is_alive():
+                worker.process.terminate()
+        self._workers.clear()
+
+
+def worker_main(conn: Connection, heartbeat_interval: float) -> None:
+    """A worker process: run each work item received until the scheduler goes away."""
+    from headwater.config import Settings
+    from headwater.executors.task_process import TaskProcess
+    from headwater.store.sql import SqlStore
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the scheduler, which shuts workers down
+    _log_to_stderr()
+    settings = Settings.load()
+    store = SqlStore(settings.sql_alchemy_conn)
+    process = TaskProcess(settings, store, heartbeat_interval=heartbeat_interval)
+    try:
+        while True:
+            try:
+                raw = conn.recv_bytes()
+            except (EOFError, OSError):
+                return
+            item = WorkItem.from_message(json.loads(raw))
+            event = process.execute(item)
+            try:
+                conn.send_bytes(json.dumps(event_to_message(event)).encode())
+            except OSError:
+                return
+    finally:
+        store.close()
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(f"[%(asctime)s] {{{os.getpid()}}} %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

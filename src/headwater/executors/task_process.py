@@ -1,0 +1,183 @@
+"""What a worker does with one work item: claim the try, run it, record how it ended.
+
+The worker, not the scheduler, writes the try's end, its XComs and the skips it caused, in one
+transaction: once a try has succeeded the record says so, whatever happens to the scheduler next.
+Each step is guarded (see ``store.sql_scheduling``), so a message delivered twice runs a try once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pendulum
+
+from headwater import planning
+from headwater.config import Settings
+from headwater.dagbag import DagBag
+from headwater.errors import HeadwaterError
+from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
+from headwater.model.dag import DAG
+from headwater.model.mapping import MissingMapInput
+from headwater.model.states import TaskState
+from headwater.planning import RunSnapshot
+from headwater.runtime.environment import run_environment
+from headwater.runtime.logs import log_path, output_to
+from headwater.runtime.runner import TaskOutcome, run_task
+from headwater.runtime.xcom_access import ExpansionPuller
+from headwater.store.sql import SqlStore
+from headwater.store.sql_scheduling import TryEnd
+from headwater.store.xcom.base import BaseXCom, resolve_backend
+
+log = logging.getLogger("headwater.worker")
+
+
+@dataclass
+class DagFileCache:
+    """Parsed DAG files, re-imported only when a file changes (by modification time and size)."""
+
+    files: dict[str, tuple[tuple[int, int], DagBag]] = field(default_factory=dict)
+
+    def dag(self, fileloc: str, dag_id: str) -> DAG:
+        stat = os.stat(fileloc)
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        cached = self.files.get(fileloc)
+        if cached is None or cached[0] != stamp:
+            cached = self.files[fileloc] = (stamp, DagBag.load(fileloc))
+        bag = cached[1]
+        if dag_id not in bag.dags:
+            error = bag.import_errors.get(str(Path(fileloc).resolve()))
+            if error:
+                raise HeadwaterError(f"DAG file {fileloc} no longer imports: {error}")
+            raise HeadwaterError(f"DAG {dag_id!r} is no longer defined in {fileloc}.")
+        return bag.dags[dag_id]
+
+
+class Heartbeat:
+    """Renews the lease of the running try every ``interval`` seconds, from a thread."""
+
+    def __init__(self, store: SqlStore, item: WorkItem, pid: int, interval: float) -> None:
+        self.store, self.item, self.pid, self.interval = store, item, pid, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="headwater-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.interval):
+            now = pendulum.now("UTC")
+            if not self.store.heartbeat(self.item.ti_key, try_number=self.item.try_number, pid=self.pid, now=now):
+                log.warning("The lease of %s try %d was taken away.", self.item.ti_key, self.item.try_number)
+                return
+
+
+@dataclass
+class TaskProcess:
+    """The state a worker keeps between work items: settings, the store, parsed DAG files."""
+
+    settings: Settings
+    store: SqlStore
+    dags: DagFileCache = field(default_factory=DagFileCache)
+    hostname: str = field(default_factory=socket.gethostname)
+    heartbeat_interval: float = 5.0
+
+    @property
+    def backend(self) -> type[BaseXCom]:
+        return resolve_backend(self.settings.xcom_backend)
+
+    def execute(self, item: WorkItem) -> ExecutorEvent:
+        pid = os.getpid()
+        now = pendulum.now("UTC")
+        claimed = self.store.begin_try(
+            item.ti_key,
+            try_number=item.try_number,
+            queued_by=item.queued_by,
+            hostname=self.hostname,
+            pid=pid,
+            now=now,
+        )
+        if not claimed:
+            return ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
+        path = log_path(
+            self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
+        )
+        with output_to(path), Heartbeat(self.store, item, pid, self.heartbeat_interval):
+            try:
+                outcome, pushed = self._run(item, now)
+            except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
+                log.error("%s", err)
+                outcome = TaskOutcome(
+                    item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(err)
+                )
+                pushed = []
+        skipped = self._skips_of(item, outcome)
+        end = TryEnd(
+            state=outcome.state,
+            reason=outcome.reason,
+            end_date=outcome.end,
+            duration=(outcome.end - outcome.start).total_seconds(),
+            next_retry_at=outcome.retry_at,
+            xcoms=pushed,
+            skipped=skipped,
+        )
+        if not self.store.end_try(item.ti_key, try_number=item.try_number, pid=pid, end=end):
+            return ExecutorEvent(item, EventKind.DISCARDED, detail="the try was taken away while it ran")
+        return ExecutorEvent(item, EventKind.ENDED, outcome, recorded=True, skipped=skipped)
+
+    def _run(self, item: WorkItem, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
+        dag = self.dags.dag(item.fileloc, item.dag_id)
+        run = self.store.get_run(item.dag_id, item.run_id)
+        if run is None:
+            raise HeadwaterError(f"DAG {item.dag_id!r} has no run {item.run_id!r} any more.")
+        task = dag.task_dict.get(item.task_id)
+        if task is None:
+            raise HeadwaterError(f"DAG {item.dag_id!r} has no task {item.task_id!r} any more ({item.fileloc}).")
+        env = run_environment(
+            dag,
+            run,
+            backend=self.backend,
+            now=lambda: pendulum.now("UTC"),
+            previous_success=self.store.last_successful_run(dag.dag_id, run.logical_date),
+            settings=self.settings,
+            xcom_loader=lambda task_id: self.store.xcoms_of(item.dag_id, item.run_id, task_id),
+        )
+        mapped_kwargs: dict[str, Any] | None = None
+        unrendered: frozenset[str] | None = None
+        if task.is_mapped and item.map_index >= 0:
+            try:
+                rows, unrendered = task.expansion({"ti": ExpansionPuller(env.xcoms)})
+            except MissingMapInput as err:
+                raise HeadwaterError(f"Task {item.task_id!r} cannot read its mapped input: {err}") from None
+            if item.map_index >= len(rows):
+                raise HeadwaterError(
+                    f"Task {item.task_id!r} has {len(rows)} mapped inputs now, none for map index {item.map_index}."
+                )
+            mapped_kwargs = rows[item.map_index]
+        outcome = run_task(
+            env,
+            task,
+            map_index=item.map_index,
+            try_number=item.try_number,
+            mapped_kwargs=mapped_kwargs,
+            unrendered=unrendered,
+        )
+        return outcome, list(env.xcoms.pending_added)
+
+    def _skips_of(self, item: WorkItem, outcome: TaskOutcome) -> list[tuple[str, int, str]]:
+        if not outcome.skips:
+            return []
+        states = {(i.task_id, i.map_index): i.state for i in self.store.task_instances(item.dag_id, item.run_id)}
+        states[(item.task_id, item.map_index)] = outcome.state
+        found = planning.skipped_instances(RunSnapshot(states), outcome.skips, map_index=item.map_index)
+        return [(key[0], key[1], reason) for key, reason in found]

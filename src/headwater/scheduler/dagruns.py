@@ -1,0 +1,68 @@
+"""Creating DAG runs: scheduled, triggered by hand, or backfilled. A run is created ``queued``; the
+scheduler starts it when the DAG is unpaused and under ``max_active_runs``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from headwater.model.dag import DAG
+from headwater.model.states import DagRunState
+from headwater.model.timetables import DataInterval, to_utc
+from headwater.store.records import DagRunRecord, TaskInstanceRecord
+
+RUN_TYPES = ("scheduled", "manual", "backfill")
+
+
+def run_id_for(run_type: str, logical_date: datetime) -> str:
+    return f"{run_type}__{to_utc(logical_date).isoformat()}"
+
+
+def new_run(
+    dag: DAG,
+    *,
+    run_type: str,
+    logical_date: datetime,
+    data_interval: DataInterval,
+    conf: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    external_trigger: bool = False,
+) -> DagRunRecord:
+    logical = to_utc(logical_date)
+    return DagRunRecord(
+        dag.dag_id,
+        run_id or run_id_for(run_type, logical),
+        run_type,
+        logical,
+        data_interval.start,
+        data_interval.end,
+        external_trigger,
+        dict(conf or {}),
+        DagRunState.QUEUED,
+    )
+
+
+def missing_instances(
+    dag: DAG, run: DagRunRecord, existing: list[TaskInstanceRecord], weights: dict[str, int]
+) -> list[TaskInstanceRecord]:
+    """One unscheduled instance for each task of the DAG the run has none of yet (a new run, or a DAG
+    that gained tasks); a mapped task gets its placeholder and expands when it becomes ready."""
+    have = {i.task_id for i in existing}
+    return [
+        TaskInstanceRecord(
+            run.dag_id,
+            run.run_id,
+            task.task_id,
+            -1,
+            None,
+            0,
+            task.retries,
+            task.task_type,
+            pool=task.pool,
+            pool_slots=task.pool_slots,
+            priority_weight=weights.get(task.task_id, task.priority_weight),
+            queue=task.queue,
+        )
+        for task in dag.task_dict.values()
+        if task.task_id not in have
+    ]

@@ -1,0 +1,464 @@
+"""The scheduler: one loop that creates runs, asks ``headwater.planning`` what is ready, admits it to
+pools and slots, hands it to the executor, and takes in what comes back.
+
+The loop sleeps only in the executor's wait, which returns the moment a worker reports, so a finished
+task's downstream is planned and queued at once. Work that arrives from outside (triggers, pauses,
+clears, schedules falling due, changed DAG files) is looked for every ``poll_interval``. Each loop
+plans only the runs something happened to, and each run re-evaluates only the dependents of what
+changed: the cost of a decision follows the change, not the history in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pendulum
+
+from headwater import planning
+from headwater.config import Settings
+from headwater.errors import HeadwaterError
+from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkItem
+from headwater.model.dag import DAG
+from headwater.model.states import DagRunState, TaskState
+from headwater.model.timetables import DataInterval, to_utc
+from headwater.planning import TIKey
+from headwater.runtime.environment import run_environment
+from headwater.scheduler.dag_folder import DagFolder
+from headwater.scheduler.dagruns import missing_instances, new_run
+from headwater.scheduler.run_driver import RunDriver
+from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord
+from headwater.store.sql import SqlStore
+from headwater.store.sql_scheduling import DEFAULT_POOL, DagEntry
+from headwater.store.xcom.base import resolve_backend
+
+log = logging.getLogger("headwater.scheduler")
+
+RunKey = tuple[str, str]
+
+
+@dataclass
+class _Orphan:
+    """A try a previous scheduler queued or started, watched until it ends or its lease runs out."""
+
+    record: TaskInstanceRecord
+    since: float = field(default_factory=time.monotonic)
+
+
+class Scheduler:
+    """Runs every unpaused DAG of the DAGs folder on its schedule, plus triggered and backfill runs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlStore,
+        executor: Executor,
+        *,
+        clock: Callable[[], pendulum.DateTime] = lambda: pendulum.now("UTC"),
+    ) -> None:
+        self.settings, self.store, self.executor, self.clock = settings, store, executor, clock
+        self.token = uuid.uuid4().hex[:16]
+        self.hostname = socket.gethostname()
+        self.folder = DagFolder(settings.dags_folder, timeout=settings.dagbag_import_timeout)
+        self.backend = resolve_backend(settings.xcom_backend)
+        self.dags: dict[str, DAG] = {}
+        self.paused: dict[str, bool] = {}
+        self.pools: dict[str, int] = {}
+        self.drivers: dict[RunKey, RunDriver] = {}
+        self.waiting: dict[RunKey, list[TIKey]] = {}
+        """Instances found ready and not admitted yet, per run."""
+        self.weights: dict[str, dict[str, int]] = {}
+        self.orphans: dict[tuple[str, str, str, int], _Orphan] = {}
+        self.next_info: dict[str, planning.DagRunInfo | None] = {}
+        self._next_poll = 0.0
+        self._next_listing = 0.0
+        self._stopping = False
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Parse the DAGs folder, and adopt what a previous scheduler left running."""
+        self._refresh_dags(force=True)
+        self._adopt_leftovers()
+
+    def run(self, *, until: Callable[[], bool] | None = None) -> None:
+        """Loop until ``stop()`` is called (a signal handler) or ``until()`` says so."""
+        self.start()
+        try:
+            while not self._stopping and not (until is not None and until()):
+                self.loop_once()
+        finally:
+            self.executor.shutdown(wait=True)
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    def loop_once(self) -> None:
+        busy = any(d.changed for d in self.drivers.values()) or any(self.waiting.values())
+        timeout = 0.0 if busy and self.executor.open_slots > 0 else self._idle_timeout()
+        for event in self.executor.events(timeout):
+            self._take(event)
+        if time.monotonic() >= self._next_poll:
+            self._next_poll = time.monotonic() + self.settings.poll_interval
+            self._housekeeping()
+        self._plan_and_queue()
+
+    def _idle_timeout(self) -> float:
+        wake = self._next_poll - time.monotonic()
+        now = self.clock()
+        for driver in self.drivers.values():
+            due = driver.next_retry()
+            if due is not None:
+                wake = min(wake, (due - now).total_seconds())
+        return max(0.0, min(wake, self.settings.poll_interval))
+
+    # -- what comes back from the executor ---------------------------------------------------------
+
+    def _take(self, event: ExecutorEvent) -> None:
+        item = event.item
+        driver = self.drivers.get((item.dag_id, item.run_id))
+        if event.kind is EventKind.ENDED:
+            if driver is not None:
+                driver.apply_event(event)
+            return
+        if event.kind is EventKind.LOST:
+            stored = self._declare_lost(item, event.detail)
+        else:
+            stored = self.store.instance(*item.ti_key)
+            log.info("%s try %d was not run: %s.", item.ti_key, item.try_number, event.detail)
+        if driver is not None and stored is not None:
+            driver.adopt(stored)
+
+    def _declare_lost(self, item: WorkItem, detail: str) -> TaskInstanceRecord | None:
+        """Fail (or put up for retry) a try whose process died; an outcome it recorded first stands."""
+        dag = self.dags.get(item.dag_id)
+        task = dag.task_dict.get(item.task_id) if dag is not None else None
+        retries = task.retries if task is not None else 0
+        state = planning.state_after_failure(try_number=item.try_number, retries=retries, fail_fast=False)
+        now = self.clock()
+        retry_at = None
+        if state is TaskState.UP_FOR_RETRY and task is not None:
+            retry_at = now + planning.retry_delay(
+                base=task.retry_delay,
+                try_number=item.try_number,
+                exponential=task.retry_exponential_backoff,
+                max_delay=task.max_retry_delay,
+                seed=f"{item.dag_id}#{item.task_id}#{item.run_id}",
+            )
+        then = "it will be retried" if retry_at is not None else "no retries left"
+        reason = f"lost: {detail} during try {item.try_number}; {then}"
+        return self.store.end_lost_try(
+            item.ti_key, try_number=item.try_number, state=state, reason=reason, now=now, next_retry_at=retry_at
+        )
+
+    # -- planning and admission ----------------------------------------------------------------------
+
+    def _plan_and_queue(self) -> None:
+        for key, driver in self.drivers.items():
+            if driver.changed or driver.next_retry() is not None:
+                ready = driver.advance()
+                if ready:
+                    self.waiting.setdefault(key, []).extend(ready)
+        items = self._admit()
+        for driver in self.drivers.values():
+            driver.flush()
+        for item in items:
+            self.executor.submit(item)
+        for key in [k for k, d in self.drivers.items() if not d.changed]:
+            driver = self.drivers[key]
+            if self.waiting.get(key):
+                continue
+            finished = driver.finish_if_done()
+            if finished is not None:
+                log.info("DAG run %s of %s: %s (%s)", key[1], key[0], finished.state.value, finished.reason)
+                del self.drivers[key]
+                self.waiting.pop(key, None)
+
+    def _admit(self) -> list[WorkItem]:
+        if not any(self.waiting.values()):
+            return []
+        pool_used: Counter[str] = Counter()
+        dag_used: Counter[str] = Counter()
+        for (dag_id, _), driver in self.drivers.items():
+            for ti_key in driver.active():
+                rec = driver.records[ti_key]
+                pool_used[rec.pool] += rec.pool_slots
+                dag_used[dag_id] += 1
+        candidates = []
+        for run_key, keys in self.waiting.items():
+            driver = self.drivers[run_key]
+            for ti_key in keys:
+                rec = driver.records[ti_key]
+                candidates.append(
+                    planning.Candidate(
+                        (run_key[0], run_key[1], ti_key[0], ti_key[1]),
+                        rec.pool,
+                        rec.pool_slots,
+                        rec.priority_weight,
+                        driver.run.logical_date,
+                    )
+                )
+        pool_size = dict(self.pools)
+        admission = planning.admit(
+            candidates,
+            pool_open={name: size - pool_used[name] for name, size in pool_size.items()},
+            pool_size=pool_size,
+            dag_open={
+                dag_id: dag.max_active_tasks - dag_used[dag_id]
+                for dag_id, dag in self.dags.items()
+                if any(k[0] == dag_id for k in self.waiting)
+            },
+            open_slots=self.executor.open_slots,
+        )
+        chosen: dict[RunKey, list[TIKey]] = {}
+        for candidate in admission.admitted:
+            dag_id, run_id, task_id, map_index = candidate.key
+            chosen.setdefault((dag_id, run_id), []).append((task_id, map_index))
+        items: list[WorkItem] = []
+        for run_key, keys in chosen.items():
+            picked = set(keys)
+            self.waiting[run_key] = [k for k in self.waiting[run_key] if k not in picked]
+            items.extend(self.drivers[run_key].queue(keys))
+        for candidate, reason in admission.waiting:
+            dag_id, run_id, task_id, map_index = candidate.key
+            driver = self.drivers[(dag_id, run_id)]
+            rec = driver.records[(task_id, map_index)]
+            if rec.reason != reason:
+                rec.reason = reason
+                driver.touch((task_id, map_index))
+        return items
+
+    # -- what arrives from outside -------------------------------------------------------------------
+
+    def _housekeeping(self) -> None:
+        if time.monotonic() >= self._next_listing:
+            self._next_listing = time.monotonic() + self.settings.dag_dir_list_interval
+            self._refresh_dags()
+        self.paused = self.store.pause_flags()
+        self.pools = {name: slots for name, (slots, _) in self.store.pools().items()}
+        self._create_scheduled_runs()
+        self._start_queued_runs()
+        self._check_orphans()
+        self._check_timeouts()
+
+    def _refresh_dags(self, *, force: bool = False) -> None:
+        changes = self.folder.refresh(force=force)
+        if not changes.changed:
+            return
+        for filename, error in changes.errors.items():
+            self.store.record_import_error(filename, error)
+            log.error("Import error in %s: %s", filename, error)
+        for filename in changes.cleared_errors:
+            self.store.clear_import_error(filename)
+        self.dags = dict(self.folder.dags)
+        self.weights = {dag_id: _weights(dag) for dag_id, dag in self.dags.items()}
+        entries = [
+            DagEntry(
+                dag.dag_id,
+                dag.fileloc or "",
+                dag.timetable.summary,
+                _paused_at_creation(dag, self.settings.dags_are_paused_at_creation),
+            )
+            for dag in self.dags.values()
+        ]
+        self.paused = self.store.sync_dags(entries, self.clock())
+        for dag_id in changes.reparsed_dags:  # its schedule may have changed; runs in flight keep their DAG
+            self.next_info.pop(dag_id, None)
+
+    def _create_scheduled_runs(self) -> None:
+        now = self.clock()
+        for dag_id, dag in self.dags.items():
+            if self.paused.get(dag_id, True):
+                continue
+            if dag_id not in self.next_info:
+                latest = self.store.latest_automated_run(dag_id)
+                last = (
+                    DataInterval(
+                        pendulum.instance(latest.data_interval_start), pendulum.instance(latest.data_interval_end)
+                    )
+                    if latest is not None
+                    else None
+                )
+                self.next_info[dag_id] = self._next_info(dag, last, now)
+            info = self.next_info[dag_id]
+            while info is not None and info.run_after <= now:
+                if self._active_runs(dag_id) >= dag.max_active_runs:
+                    break
+                if self.store.run_at(dag_id, info.logical_date) is None:
+                    run = new_run(
+                        dag, run_type="scheduled", logical_date=info.logical_date, data_interval=info.data_interval
+                    )
+                    self.store.start_run(run, [], replace=False)
+                    log.info("Created %s of %s for %s.", run.run_id, dag_id, info.data_interval)
+                info = self.next_info[dag_id] = self._next_info(dag, info.data_interval, now)
+
+    def _next_info(self, dag: DAG, last: Any, now: pendulum.DateTime) -> planning.DagRunInfo | None:
+        catchup = dag.catchup if dag.catchup is not None else self.settings.catchup_by_default
+        start, end = planning.schedule_window(
+            dag_start_date=dag.start_date,
+            dag_end_date=dag.end_date,
+            task_start_dates=[t.start_date for t in dag.task_dict.values()],
+            task_end_dates=[t.end_date for t in dag.task_dict.values()],
+        )
+        return planning.next_dagrun_info(
+            dag.timetable, last=last, start_date=start, end_date=end, catchup=catchup, now=now
+        )
+
+    def _active_runs(self, dag_id: str) -> int:
+        return sum(1 for key in self.drivers if key[0] == dag_id)
+
+    def _start_queued_runs(self) -> None:
+        queued = sorted(self.store.runs(states=[DagRunState.QUEUED]), key=lambda r: r.logical_date)
+        for run in queued:
+            dag = self.dags.get(run.dag_id)
+            if dag is None or self.paused.get(run.dag_id, True):
+                continue
+            if (run.dag_id, run.run_id) in self.drivers:
+                self._reload(run)
+                continue
+            if self._active_runs(run.dag_id) >= dag.max_active_runs:
+                continue
+            self._start_run(dag, run)
+
+    def _start_run(self, dag: DAG, run: DagRunRecord) -> None:
+        """Turn a queued run into a running one with an instance for every task."""
+        stored = self.store.task_instances(run.dag_id, run.run_id)
+        added = missing_instances(dag, run, stored, self.weights.get(dag.dag_id, {}))
+        run.state = DagRunState.RUNNING
+        run.start_date = run.start_date or self.clock()
+        run.end_date = None
+        self.store.record(RunChanges(run.dag_id, run.run_id, new_instances=added, run=run))
+        self.store.set_run_state(run.dag_id, run.run_id, DagRunState.RUNNING, start_date=run.start_date)
+        self._drive(dag, run, stored + added)
+
+    def _reload(self, run: DagRunRecord) -> None:
+        """A run that was cleared while driven: start over from what the store now holds."""
+        del self.drivers[(run.dag_id, run.run_id)]
+        self.waiting.pop((run.dag_id, run.run_id), None)
+        self._start_run(self.dags[run.dag_id], run)
+
+    def _drive(self, dag: DAG, run: DagRunRecord, instances: list[TaskInstanceRecord]) -> None:
+        try:
+            env = run_environment(
+                dag,
+                run,
+                backend=self.backend,
+                now=self.clock,
+                previous_success=None,
+                settings=self.settings,
+                xcom_loader=lambda task_id: self.store.xcoms_of(run.dag_id, run.run_id, task_id),
+            )
+        except HeadwaterError as err:  # the run's conf breaks the DAG's params: the run fails, saying why
+            run.state, run.end_date, run.reason = DagRunState.FAILED, self.clock(), str(err)
+            self.store.record(RunChanges(run.dag_id, run.run_id, run=run))
+            log.error("DAG run %s of %s failed to start: %s", run.run_id, run.dag_id, err)
+            return
+        driver = RunDriver(env, run, instances, self.store, self.executor, queued_by=self.token)
+        self.drivers[(run.dag_id, run.run_id)] = driver
+
+    # -- recovery -------------------------------------------------------------------------------------
+
+    def _adopt_leftovers(self) -> None:
+        """Runs a previous scheduler left running are driven again; its queued tries that never started
+        are queued again, and its running tries are watched until they end or their lease runs out."""
+        for found in self.store.active_instances():
+            key = (found.dag_id, found.run_id, found.task_id, found.map_index)
+            record: TaskInstanceRecord | None = found
+            if found.state is TaskState.QUEUED and not self.store.requeue_unstarted(key, try_number=found.try_number):
+                record = self.store.instance(*key)  # it started meanwhile
+            if record is not None and record.state is TaskState.RUNNING:
+                self.orphans[key] = _Orphan(record)
+        for run in self.store.runs(states=[DagRunState.RUNNING]):
+            dag = self.dags.get(run.dag_id)
+            if dag is None:
+                log.warning(
+                    "DAG run %s of %s is running but its DAG is not in the DAGs folder.", run.run_id, run.dag_id
+                )
+                continue
+            instances = self.store.task_instances(run.dag_id, run.run_id)
+            added = missing_instances(dag, run, instances, self.weights.get(dag.dag_id, {}))
+            if added:
+                self.store.record(RunChanges(run.dag_id, run.run_id, new_instances=added))
+            self._drive(dag, run, instances + added)
+        self._check_orphans()
+
+    def _check_orphans(self) -> None:
+        if not self.orphans:
+            return
+        timeout = self.settings.task_instance_heartbeat_timeout
+        now = self.clock()
+        for key, orphan in list(self.orphans.items()):
+            stored = self.store.instance(*key)
+            if stored is None or stored.state is not TaskState.RUNNING or stored.try_number != orphan.record.try_number:
+                del self.orphans[key]
+                self._adopt(key, stored)
+                continue
+            gone = stored.hostname == self.hostname and stored.pid is not None and not _alive(stored.pid)
+            lease = stored.heartbeat_at
+            expired = lease is None or (now - to_utc(lease)).total_seconds() > timeout
+            if gone or expired:
+                why = (
+                    f"its process {stored.pid} on {stored.hostname} is gone"
+                    if gone
+                    else f"its lease expired (no heartbeat for more than {timeout:g} s)"
+                )
+                item = WorkItem(key[2], key[3], stored.try_number, dag_id=key[0], run_id=key[1])
+                del self.orphans[key]
+                self._adopt(key, self._declare_lost(item, why))
+
+    def _adopt(self, key: tuple[str, str, str, int], stored: TaskInstanceRecord | None) -> None:
+        driver = self.drivers.get((key[0], key[1]))
+        if driver is not None and stored is not None:
+            driver.adopt(stored)
+
+    def _check_timeouts(self) -> None:
+        now = self.clock()
+        for key, driver in list(self.drivers.items()):
+            dag = self.dags.get(key[0])
+            timeout = dag.dagrun_timeout if dag is not None else None
+            started = driver.run.start_date
+            if timeout is None or started is None or now - to_utc(started) <= timeout:
+                continue
+            final = driver.fail_run(f"dagrun_timeout of {timeout} exceeded")
+            log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
+            del self.drivers[key]
+            self.waiting.pop(key, None)
+
+
+def _weights(dag: DAG) -> dict[str, int]:
+    return planning.priority_weights(
+        {
+            task_id: planning.WeightInput(
+                task.priority_weight,
+                str(getattr(task.weight_rule, "value", task.weight_rule)),
+                tuple(task.upstream_task_ids),
+                tuple(task.downstream_task_ids),
+            )
+            for task_id, task in dag.task_dict.items()
+        }
+    )
+
+
+def _paused_at_creation(dag: DAG, default: bool) -> bool:
+    flag = getattr(dag, "is_paused_upon_creation", None)
+    return default if flag is None else bool(flag)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["DEFAULT_POOL", "Scheduler"]

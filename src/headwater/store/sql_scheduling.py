@@ -1,0 +1,327 @@
+"""The scheduler's queries: DAGs and pause flags, pools, runs by state, and the guarded task-instance
+transitions that make a try run at most once however often it is delivered.
+
+Every transition a worker makes is conditional on the row still being the try it was given (same
+try number, same queuing scheduler, still queued or running): a try that was cleared, declared lost
+or already finished is never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+
+from headwater.model.states import DagRunState, TaskState
+from headwater.store import tables as t
+from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
+
+DEFAULT_POOL = "default_pool"
+DEFAULT_POOL_SLOTS = 128
+"""Airflow's default size for ``default_pool``."""
+
+ACTIVE_TI_STATES = (TaskState.QUEUED.value, TaskState.RUNNING.value)
+
+
+@dataclass(frozen=True)
+class DagEntry:
+    """What the scheduler records about a parsed DAG."""
+
+    dag_id: str
+    fileloc: str
+    schedule: str
+    paused_at_creation: bool
+
+
+@dataclass(frozen=True)
+class TryEnd:
+    """A worker's report of how a try ended, written in one transaction with its XComs and skips."""
+
+    state: TaskState
+    reason: str
+    end_date: dt.datetime
+    duration: float
+    next_retry_at: dt.datetime | None
+    xcoms: Sequence[XComRow]
+    skipped: Sequence[tuple[str, int, str]]
+    """Instances the try skipped (branch, short-circuit): task id, map index, reason."""
+
+
+def _ti_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> Any:
+    ti = t.task_instance
+    return and_(ti.c.dag_id == dag_id, ti.c.run_id == run_id, ti.c.task_id == task_id, ti.c.map_index == map_index)
+
+
+class SchedulingQueries:
+    """Mixed into ``SqlStore``: what the scheduler, the workers and the CLI's control commands ask."""
+
+    engine: Engine
+
+    # -- DAGs and pools --------------------------------------------------------------------------
+
+    def sync_dags(self, entries: Iterable[DagEntry], now: dt.datetime) -> dict[str, bool]:
+        """Record parsed DAGs (new ones get their pause flag from configuration); returns each DAG's
+        pause flag."""
+        entries = list(entries)
+        d = t.dag
+        with self.engine.begin() as conn:
+            known = {r.dag_id: r.is_paused for r in conn.execute(select(d.c.dag_id, d.c.is_paused))}
+            for e in entries:
+                values = {"fileloc": e.fileloc, "schedule": e.schedule, "last_parsed": now, "is_active": True}
+                if e.dag_id in known:
+                    conn.execute(update(d).where(d.c.dag_id == e.dag_id).values(values))
+                else:
+                    conn.execute(insert(d).values(dag_id=e.dag_id, is_paused=e.paused_at_creation, **values))
+                    known[e.dag_id] = e.paused_at_creation
+        return {e.dag_id: known[e.dag_id] for e in entries}
+
+    def pause_flags(self) -> dict[str, bool]:
+        with self.engine.connect() as conn:
+            return {r.dag_id: bool(r.is_paused) for r in conn.execute(select(t.dag.c.dag_id, t.dag.c.is_paused))}
+
+    def set_paused(self, dag_id: str, paused: bool) -> bool:
+        """Pause or unpause; False when the DAG was never seen by a scheduler or ``dags list``."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(t.dag).where(t.dag.c.dag_id == dag_id).values(is_paused=paused))
+        return bool(done.rowcount)
+
+    def dag_entry(self, dag_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.dag).where(t.dag.c.dag_id == dag_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def pools(self) -> dict[str, tuple[int, str | None]]:
+        """Every pool: name -> (slots, description); ``default_pool`` always exists."""
+        p = t.pool
+        with self.engine.connect() as conn:
+            found = {r.pool: (r.slots, r.description) for r in conn.execute(select(p))}
+        found.setdefault(DEFAULT_POOL, (DEFAULT_POOL_SLOTS, "Default pool"))
+        return found
+
+    def set_pool(self, name: str, slots: int, description: str | None = None) -> None:
+        p = t.pool
+        with self.engine.begin() as conn:
+            if conn.execute(select(p.c.pool).where(p.c.pool == name)).first() is None:
+                conn.execute(insert(p).values(pool=name, slots=slots, description=description))
+            else:
+                values: dict[str, Any] = {"slots": slots}
+                if description is not None:
+                    values["description"] = description
+                conn.execute(update(p).where(p.c.pool == name).values(values))
+
+    def delete_pool(self, name: str) -> bool:
+        with self.engine.begin() as conn:
+            return bool(conn.execute(delete(t.pool).where(t.pool.c.pool == name)).rowcount)
+
+    # -- runs ------------------------------------------------------------------------------------
+
+    def runs(
+        self, dag_id: str | None = None, states: Iterable[DagRunState] | None = None, *, limit: int | None = None
+    ) -> list[DagRunRecord]:
+        """Runs, newest logical date first."""
+        from headwater.store.sql import run_record
+
+        r = t.dag_run
+        query = select(r).order_by(r.c.logical_date.desc(), r.c.id.desc())
+        if dag_id is not None:
+            query = query.where(r.c.dag_id == dag_id)
+        if states is not None:
+            query = query.where(r.c.state.in_([s.value for s in states]))
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [run_record(row) for row in conn.execute(query)]
+
+    def latest_automated_run(self, dag_id: str) -> DagRunRecord | None:
+        """The scheduled or backfill run with the latest logical date: where the schedule continues from."""
+        from headwater.store.sql import run_record
+
+        r = t.dag_run
+        query = (
+            select(r)
+            .where(r.c.dag_id == dag_id, r.c.run_type.in_(("scheduled", "backfill")))
+            .order_by(r.c.logical_date.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return run_record(row) if row is not None else None
+
+    def run_at(self, dag_id: str, logical_date: dt.datetime) -> DagRunRecord | None:
+        from headwater.store.sql import run_record
+
+        r = t.dag_run
+        with self.engine.connect() as conn:
+            row = conn.execute(select(r).where(r.c.dag_id == dag_id, r.c.logical_date == logical_date)).first()
+        return run_record(row) if row is not None else None
+
+    def set_run_state(
+        self, dag_id: str, run_id: str, state: DagRunState, *, start_date: dt.datetime | None = None
+    ) -> None:
+        r = t.dag_run
+        values: dict[str, Any] = {"state": state.value}
+        if start_date is not None:
+            values["start_date"] = start_date
+        if state in (DagRunState.QUEUED, DagRunState.RUNNING):
+            values["end_date"] = None
+        with self.engine.begin() as conn:
+            conn.execute(update(r).where(r.c.dag_id == dag_id, r.c.run_id == run_id).values(values))
+
+    # -- task instances --------------------------------------------------------------------------
+
+    def active_instances(self) -> list[TaskInstanceRecord]:
+        """Every queued or running instance: what a starting scheduler must adopt or declare lost."""
+        from headwater.store.sql import ti_record
+
+        ti = t.task_instance
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(ti).where(ti.c.state.in_(ACTIVE_TI_STATES))).all()
+        return [ti_record(r) for r in rows]
+
+    def instance(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> TaskInstanceRecord | None:
+        from headwater.store.sql import ti_record
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.task_instance).where(_ti_key(dag_id, run_id, task_id, map_index))).first()
+        return ti_record(row) if row is not None else None
+
+    def begin_try(
+        self,
+        key: tuple[str, str, str, int],
+        *,
+        try_number: int,
+        queued_by: str | None,
+        hostname: str,
+        pid: int,
+        now: dt.datetime,
+    ) -> bool:
+        """Mark a queued try running in this process; False when it is no longer the try that was queued
+        (cleared, run elsewhere, declared lost): the caller must not run it."""
+        ti = t.task_instance
+        guard = [
+            _ti_key(*key),
+            ti.c.state == TaskState.QUEUED.value,
+            ti.c.try_number == try_number,
+            ti.c.queued_by == queued_by if queued_by is not None else ti.c.queued_by.is_(None),
+        ]
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ti)
+                .where(*guard)
+                .values(state=TaskState.RUNNING.value, start_date=now, hostname=hostname, pid=pid, heartbeat_at=now)
+            )
+        return bool(done.rowcount)
+
+    def heartbeat(self, key: tuple[str, str, str, int], *, try_number: int, pid: int, now: dt.datetime) -> bool:
+        """Renew the lease of a running try; False when the try is no longer this process's."""
+        ti = t.task_instance
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ti)
+                .where(
+                    _ti_key(*key),
+                    ti.c.state == TaskState.RUNNING.value,
+                    ti.c.try_number == try_number,
+                    ti.c.pid == pid,
+                )
+                .values(heartbeat_at=now)
+            )
+        return bool(done.rowcount)
+
+    def end_try(self, key: tuple[str, str, str, int], *, try_number: int, pid: int | None, end: TryEnd) -> bool:
+        """Record how a running try ended, with its XComs and the skips it caused, in one transaction;
+        False (and nothing written) when the try is no longer this process's running try."""
+        dag_id, run_id, task_id, map_index = key
+        ti, x = t.task_instance, t.xcom
+        guard = [_ti_key(*key), ti.c.state == TaskState.RUNNING.value, ti.c.try_number == try_number]
+        if pid is not None:
+            guard.append(ti.c.pid == pid)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ti)
+                .where(*guard)
+                .values(
+                    state=end.state.value,
+                    reason=end.reason,
+                    end_date=end.end_date,
+                    duration=end.duration,
+                    next_retry_at=end.next_retry_at,
+                    heartbeat_at=None,
+                )
+            )
+            if not done.rowcount:
+                conn.rollback()
+                return False
+            conn.execute(
+                delete(x)
+                .where(x.c.dag_id == dag_id, x.c.run_id == run_id, x.c.task_id == task_id)
+                .where(x.c.map_index == map_index)
+            )
+            if end.xcoms:
+                conn.execute(insert(x), [row.__dict__ for row in end.xcoms])
+            for target, index, reason in end.skipped:
+                conn.execute(
+                    update(ti)
+                    .where(
+                        _ti_key(dag_id, run_id, target, index),
+                        or_(ti.c.state.is_(None), ti.c.state != TaskState.RUNNING.value),
+                    )
+                    .values(
+                        state=TaskState.SKIPPED.value,
+                        reason=reason,
+                        start_date=end.end_date,
+                        end_date=end.end_date,
+                        duration=0.0,
+                    )
+                )
+        return True
+
+    def end_lost_try(
+        self,
+        key: tuple[str, str, str, int],
+        *,
+        try_number: int,
+        state: TaskState,
+        reason: str,
+        now: dt.datetime,
+        next_retry_at: dt.datetime | None,
+    ) -> TaskInstanceRecord | None:
+        """Declare a queued or running try lost; returns the instance as it now stands (a try that
+        finished meanwhile keeps its own outcome: a success is never overwritten)."""
+        ti = t.task_instance
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(ti)
+                .where(_ti_key(*key), ti.c.state.in_(ACTIVE_TI_STATES), ti.c.try_number == try_number)
+                .values(state=state.value, reason=reason, end_date=now, next_retry_at=next_retry_at, heartbeat_at=None)
+            )
+        return self.instance(*key)
+
+    def requeue_unstarted(self, key: tuple[str, str, str, int], *, try_number: int) -> bool:
+        """Give back a try that was queued but never started: it will be queued again with the same
+        number (a try that never ran does not use up a retry)."""
+        ti = t.task_instance
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(ti)
+                .where(_ti_key(*key), ti.c.state == TaskState.QUEUED.value, ti.c.try_number == try_number)
+                .values(state=None, try_number=try_number - 1, queued_by=None, queued_at=None)
+            )
+        return bool(done.rowcount)
+
+    def xcoms_of(self, dag_id: str, run_id: str, task_id: str | None) -> list[XComRow]:
+        """The stored XComs of one task of a run (every task's with ``None``)."""
+        x = t.xcom
+        query = select(x).where(x.c.dag_id == dag_id, x.c.run_id == run_id)
+        if task_id is not None:
+            query = query.where(x.c.task_id == task_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [XComRow(r.dag_id, r.run_id, r.task_id, r.map_index, r.key, r.value, r.timestamp) for r in rows]
+
+    def count_instances(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.task_instance)).scalar_one())

@@ -1,0 +1,103 @@
+"""A real scheduler process with the LocalExecutor: triggered and scheduled runs, what the listing
+commands show, and the logs on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduler_harness import SchedulerHome
+
+BRANCHING = """
+    import datetime as dt
+    from airflow import DAG
+    from airflow.operators.empty import EmptyOperator
+    from airflow.operators.python import BranchPythonOperator, PythonOperator
+
+    def shout(**context):
+        print("hello from", context["ti"].task_id)
+        return context["ds"]
+
+    with DAG("branching", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        pick = BranchPythonOperator(task_id="pick", python_callable=lambda: "left")
+        left = PythonOperator(task_id="left", python_callable=shout)
+        right = PythonOperator(task_id="right", python_callable=shout)
+        join = EmptyOperator(task_id="join", trigger_rule="none_failed_min_one_success")
+        after_right = EmptyOperator(task_id="after_right")
+        pick >> [left, right]
+        [left, right] >> join
+        right >> after_right
+"""
+
+
+def test_a_triggered_run_runs_on_workers_with_airflows_states(any_site: SchedulerHome) -> None:
+    site = any_site
+    site.write_dag(BRANCHING)
+    site.start_scheduler()
+    run_id = site.cli("dags", "trigger", "branching", "--logical-date", "2024-03-01T00:00:00+00:00").stdout.strip()
+    assert run_id == "manual__2024-03-01T00:00:00+00:00"
+
+    run = site.wait_for_run("branching", run_id)
+
+    assert run.state.value == "success"
+    assert site.states("branching", run_id) == {
+        "pick": "success",
+        "left": "success",
+        "right": "skipped",
+        "after_right": "skipped",
+        "join": "success",
+    }
+    listed = site.cli("tasks", "states-for-dag-run", "branching", run_id, "-o", "json").json
+    left = next(r for r in listed if r["task_id"] == "left")
+    assert left["state"] == "success" and left["try_number"] == 1 and left["map_index"] == -1
+    assert dt.datetime.fromisoformat(left["start_date"]) <= dt.datetime.fromisoformat(left["end_date"])
+    log = site.cli("tasks", "logs", "branching", run_id, "left").stdout
+    assert "hello from left" in log
+    xcom_run = site.store.xcoms_of("branching", run_id, "left")
+    assert [row.key for row in xcom_run] == ["return_value"]
+
+
+def test_list_runs_prints_one_record_per_run_in_each_format(site: SchedulerHome) -> None:
+    site.write_dag(BRANCHING)
+    first = site.cli("dags", "trigger", "branching", "-e", "2024-03-01").stdout.strip()
+    second = site.cli("dags", "trigger", "branching", "-e", "2024-03-02", "--conf", '{"x": 1}').stdout.strip()
+
+    as_json = site.cli("dags", "list-runs", "branching", "-o", "json").json
+    as_yaml = site.cli("dags", "list-runs", "branching", "-o", "yaml").stdout
+    as_table = site.cli("dags", "list-runs", "branching").stdout
+
+    assert [r["run_id"] for r in as_json] == [second, first]
+    assert {r["state"] for r in as_json} == {"queued"}
+    assert all(r["run_type"] == "manual" and r["dag_id"] == "branching" for r in as_json)
+    assert as_json[1]["logical_date"] == "2024-03-01T00:00:00+00:00"
+    assert f"run_id: {second}" in as_yaml
+    assert first in as_table and second in as_table
+
+
+def test_a_scheduled_dag_catches_up_its_missed_intervals(site: SchedulerHome) -> None:
+    site.write_dag(
+        """
+        import datetime as dt
+        from headwater import DAG
+        from headwater.operators.python import PythonOperator
+
+        with DAG("daily", start_date=dt.datetime(2024, 1, 1), end_date=dt.datetime(2024, 1, 3),
+                 schedule="@daily", catchup=True) as dag:
+            PythonOperator(task_id="stamp", python_callable=lambda ds, data_interval_end: [ds, str(data_interval_end)])
+        """
+    )
+    site.start_scheduler()
+
+    def three_done(store):  # type: ignore[no-untyped-def]
+        runs = store.runs("daily")
+        return runs if len(runs) == 3 and all(r.state.value == "success" for r in runs) else None
+
+    runs = site.wait_for("three daily runs", three_done)
+
+    assert sorted(r.run_id for r in runs) == [
+        "scheduled__2024-01-01T00:00:00+00:00",
+        "scheduled__2024-01-02T00:00:00+00:00",
+        "scheduled__2024-01-03T00:00:00+00:00",
+    ]
+    first = min(runs, key=lambda r: r.logical_date)
+    assert first.data_interval_end.isoformat() == "2024-01-02T00:00:00+00:00"
+    assert all(r.run_type == "scheduled" and not r.external_trigger for r in runs)
