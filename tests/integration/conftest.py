@@ -3,6 +3,7 @@ through CliRunner, and PostgreSQL when it is reachable (skipped on a laptop, req
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import textwrap
@@ -173,9 +174,9 @@ def site(tmp_path: Path) -> Iterator[SchedulerHome]:
     yield from scheduler_home(tmp_path)
 
 
-@pytest.fixture
-def postgres_database(postgres_url: str) -> Iterator[str]:
-    """A database of the test's own on the PostgreSQL server, dropped afterwards."""
+@contextlib.contextmanager
+def _scratch_database(postgres_url: str) -> Iterator[str]:
+    """A database of its own on the PostgreSQL server, dropped afterwards (whatever a test left in it)."""
     name = f"hw_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -187,6 +188,20 @@ def postgres_database(postgres_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[str]:
+    """A database of the test's own on the PostgreSQL server."""
+    with _scratch_database(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_session_database(postgres_url: str) -> Iterator[str]:
+    """A database shared by the tests of one session, created for it and dropped after it."""
+    with _scratch_database(postgres_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -446,8 +446,8 @@ class TestSqliteStore(StoreContract):
 
 class TestPostgresStore(StoreContract):
     @pytest.fixture
-    def store(self, postgres_url: str, ids: Ids) -> Iterator[Store]:
-        store = SqlStore(postgres_url)
+    def store(self, postgres_session_database: str, ids: Ids) -> Iterator[Store]:
+        store = SqlStore(postgres_session_database)
         yield store
         with store.engine.begin() as conn:
             for table in (t.xcom, t.task_instance, t.dag_run):

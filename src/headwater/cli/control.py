@@ -24,7 +24,8 @@ def _settings() -> Any:
 
 
 @contextmanager
-def _store(settings: Any) -> Iterator[Any]:
+def _store(settings: Any, *, nudge: bool = False) -> Iterator[Any]:
+    """The store; with ``nudge``, a scheduler on this machine is woken afterwards to act on the change."""
     from headwater.store.sql import SqlStore
 
     store = SqlStore(settings.sql_alchemy_conn)
@@ -32,6 +33,10 @@ def _store(settings: Any) -> Iterator[Any]:
         yield store
     finally:
         store.close()
+    if nudge:
+        from headwater.scheduler.wakeup import nudge as wake
+
+        wake(settings.home)
 
 
 @contextmanager
@@ -107,7 +112,7 @@ def register(main: click.Group, dags: click.Group) -> None:
         conf_value = _parse_conf(conf)
         logical = _parse_datetime(logical_date, "--logical-date")
         settings = _settings()
-        with _user_errors(), _store(settings) as store:
+        with _user_errors(), _store(settings, nudge=True) as store:
             run = trigger_run(settings, store, dag_id, conf=conf_value, logical_date=logical, run_id=run_id)
             paused = store.pause_flags().get(dag_id, True)
         if output == "table":
@@ -123,7 +128,7 @@ def register(main: click.Group, dags: click.Group) -> None:
             from headwater.scheduler.control import find_dag
 
             settings = _settings()
-            with _user_errors(), _store(settings) as store:
+            with _user_errors(), _store(settings, nudge=True) as store:
                 if not store.set_paused(dag_id, paused):
                     find_dag(settings, store, dag_id)
                     store.set_paused(dag_id, paused)
@@ -222,7 +227,7 @@ def register_pools(main: click.Group) -> None:
         if slots < 0:
             raise CliError(f"A pool's slots cannot be negative; got {slots}.")
         settings = _settings()
-        with _store(settings) as store:
+        with _store(settings, nudge=True) as store:
             store.set_pool(name, slots, description)
         click.echo(f"Pool {name} has {slots} slots.")
 
@@ -247,3 +252,144 @@ def register_pools(main: click.Group) -> None:
             if not store.delete_pool(name):
                 raise CliError(f"No pool {name!r}.")
         click.echo(f"Pool {name} deleted.")
+
+
+def register_backfill(dags: click.Group, tasks: click.Group) -> None:
+    @dags.command("backfill")
+    @click.argument("dag_id")
+    @click.option("-s", "--start-date", required=True, help="First logical date (ISO 8601), inclusive.")
+    @click.option("-e", "--end-date", required=True, help="Last logical date (ISO 8601), inclusive.")
+    @click.option(
+        "--reprocess",
+        type=click.Choice(["none", "failed", "completed"]),
+        default="none",
+        show_default=True,
+        help="Which existing finished runs to run again.",
+    )
+    @click.option("--max-active-runs", type=int, help="Runs of this backfill at once; default: the DAG's.")
+    @click.option("--run-backwards", is_flag=True, help="Start with the newest logical date.")
+    @click.option("--dry-run", is_flag=True, help="Print the runs it would create; create nothing.")
+    @click.option("--wait", is_flag=True, help="Return once every run of the backfill has finished.")
+    @click.option("-c", "--conf", help="Conf of the runs it creates, as a JSON object.")
+    @output_option
+    def backfill(
+        dag_id: str,
+        start_date: str,
+        end_date: str,
+        reprocess: str,
+        max_active_runs: int | None,
+        run_backwards: bool,
+        dry_run: bool,
+        wait: bool,
+        conf: str | None,
+        output: str,
+    ) -> None:
+        """Run DAG_ID for every logical date of its schedule within [START, END]; the scheduler runs them."""
+        from headwater.cli.main import _parse_conf, _parse_datetime
+        from headwater.scheduler.backfill import plan_backfill, start_backfill
+
+        conf_value = _parse_conf(conf)
+        start, end = _parse_datetime(start_date, "--start-date"), _parse_datetime(end_date, "--end-date")
+        if max_active_runs is not None and max_active_runs < 1:
+            raise CliError(f"--max-active-runs must be at least 1; got {max_active_runs}.")
+        settings = _settings()
+        with _user_errors(), _store(settings, nudge=not dry_run) as store:
+            plan = plan_backfill(
+                settings, store, dag_id, start=start, end=end, reprocess=reprocess, run_backwards=run_backwards
+            )
+            for info, why in plan.skip:
+                click.echo(f"Skipping {info.logical_date.isoformat()}: {why}.", err=True)
+            if dry_run:
+                rows = [{k: v for k, v in row.items() if output == "table" or k != "action"} for row in plan.rows()]
+                click.echo(render(rows, output))
+                return
+            runs = start_backfill(store, plan, max_active_runs=max_active_runs, conf=conf_value)
+        click.echo(render([_run_row(r) for r in runs], output) if output != "table" else _backfill_summary(runs))
+        if wait and runs:
+            _wait_for_runs(settings, runs)
+
+    @tasks.command("clear")
+    @click.argument("dag_id")
+    @click.option("-t", "--task-regex", help="Clear tasks whose id matches this regular expression.")
+    @click.option("-s", "--start-date", help="Earliest logical date (ISO 8601), inclusive.")
+    @click.option("-e", "--end-date", help="Latest logical date (ISO 8601), inclusive.")
+    @click.option("-d", "--downstream", is_flag=True, help="Also clear the tasks downstream of those matched.")
+    @click.option("-u", "--upstream", is_flag=True, help="Also clear the tasks upstream of those matched.")
+    @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+    def clear_tasks(
+        dag_id: str,
+        task_regex: str | None,
+        start_date: str | None,
+        end_date: str | None,
+        downstream: bool,
+        upstream: bool,
+        yes: bool,
+    ) -> None:
+        """Reset task instances (and their XComs) so the scheduler runs them again."""
+        from headwater.cli.main import _parse_datetime
+        from headwater.scheduler.backfill import clear, plan_clear
+
+        start, end = _parse_datetime(start_date, "--start-date"), _parse_datetime(end_date, "--end-date")
+        settings = _settings()
+        with _user_errors(), _store(settings, nudge=True) as store:
+            plan = plan_clear(
+                settings,
+                store,
+                dag_id,
+                task_regex=task_regex,
+                start=start,
+                end=end,
+                downstream=downstream,
+                upstream=upstream,
+            )
+            if not plan.runs:
+                click.echo(f"No runs of {dag_id} in that date range; nothing to clear.")
+                return
+            click.echo(
+                f"Clearing {', '.join(plan.task_ids)} in {len(plan.runs)} run(s): "
+                + ", ".join(r.run_id for r in plan.runs),
+                err=True,
+            )
+            if not yes and not _confirmed("Clear these task instances?"):
+                click.echo("Nothing cleared (pass --yes to clear without being asked).")
+                sys.exit(1)
+            reset = clear(store, plan)
+        click.echo(f"Cleared {reset} task instance(s) in {len(plan.runs)} run(s); the scheduler will run them again.")
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:  # no answer (no terminal): nothing is changed
+        return False
+
+
+def _backfill_summary(runs: list[Any]) -> str:
+    if not runs:
+        return "Nothing to backfill."
+    lines = [f"Backfill queued {len(runs)} run(s) of {runs[0].dag_id}:"]
+    lines += [f"  {r.run_id}" for r in runs]
+    return "\n".join(lines)
+
+
+def _wait_for_runs(settings: Any, runs: list[Any]) -> None:
+    import time
+
+    from headwater.model.states import DagRunState
+
+    done = (DagRunState.SUCCESS, DagRunState.FAILED)
+    pending = {(r.dag_id, r.run_id) for r in runs}
+    failed: list[str] = []
+    with _store(settings) as store:
+        while pending:
+            for dag_id, run_id in sorted(pending):
+                run = store.get_run(dag_id, run_id)
+                if run is not None and run.state in done:
+                    pending.discard((dag_id, run_id))
+                    click.echo(f"{run_id}: {run.state.value}", err=True)
+                    if run.state is DagRunState.FAILED:
+                        failed.append(run_id)
+            if pending:
+                time.sleep(0.2)
+    if failed:
+        raise CliError(f"{len(failed)} backfill run(s) failed: {', '.join(failed)}.")

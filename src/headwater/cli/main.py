@@ -191,11 +191,12 @@ def tasks() -> None:
 
 
 def _register_control() -> None:
-    from headwater.cli.control import register, register_pools, register_tasks
+    from headwater.cli.control import register, register_backfill, register_pools, register_tasks
 
     register(main, dags)
     register_tasks(tasks)
     register_pools(main)
+    register_backfill(dags, tasks)
 
 
 _register_control()

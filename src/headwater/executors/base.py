@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -28,6 +28,8 @@ class WorkItem:
     fileloc: str = ""
     queued_by: str | None = None
     """The scheduler that queued the try; a worker starts it only if the row still says so."""
+    max_tries: int | None = None
+    """The last try number that may be retried (None: the task's ``retries``)."""
 
     @property
     def ti_key(self) -> tuple[str, str, str, int]:
@@ -43,6 +45,7 @@ class WorkItem:
             "try_number": self.try_number,
             "fileloc": self.fileloc,
             "queued_by": self.queued_by,
+            "max_tries": self.max_tries,
         }
 
     @classmethod
@@ -55,6 +58,7 @@ class WorkItem:
             run_id=message["run_id"],
             fileloc=message["fileloc"],
             queued_by=message.get("queued_by"),
+            max_tries=message.get("max_tries"),
         )
 
 
@@ -136,9 +140,16 @@ class Executor(Protocol):
 
     def submit(self, work: WorkItem) -> None: ...
 
-    def events(self, timeout: float) -> Iterator[ExecutorEvent]: ...
+    def events(self, timeout: float, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
+        """Wait up to ``timeout`` seconds for results (returning early when a ``wake`` handle is readable)
+        and yield every result that is ready."""
+        ...
 
     @property
     def open_slots(self) -> int: ...
+
+    def warm(self, files: Sequence[str]) -> None:
+        """Get ready to run tasks of these DAG files (start workers, import the files); may do nothing."""
+        ...
 
     def shutdown(self, *, wait: bool = True) -> None: ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
 from headwater.runtime.context import RunEnvironment
@@ -28,9 +29,12 @@ class InProcessExecutor:
         )
         self._done.append(ExecutorEvent(work, EventKind.ENDED, outcome))
 
-    def events(self, timeout: float = 0.0) -> Iterator[ExecutorEvent]:
+    def events(self, timeout: float = 0.0, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
         done, self._done = self._done, []
         yield from done
+
+    def warm(self, files: Sequence[str]) -> None:
+        """Nothing to prepare: tasks run in this process, on DAGs already imported."""
 
     @property
     def open_slots(self) -> int:

@@ -13,7 +13,8 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -77,6 +78,16 @@ class LocalExecutor:
         worker.item = work
         worker.conn.send_bytes(json.dumps(work.to_message()).encode())
 
+    def warm(self, files: Sequence[str]) -> None:
+        """Start the workers a machine this size keeps busy, and have each import ``files`` now, so the
+        first tasks of a run do not wait for their DAG file to be parsed."""
+        wanted = min(self.parallelism, os.cpu_count() or 1)
+        while len(self._workers) < wanted:
+            self._spawn()
+        for worker in self._workers:
+            if worker.item is None:
+                worker.conn.send_bytes(json.dumps({"warm": list(files)}).encode())
+
     def _spawn(self) -> _Worker:
         ours, theirs = self._context.Pipe(duplex=True)
         process = self._context.Process(
@@ -91,30 +102,34 @@ class LocalExecutor:
         self._workers.append(worker)
         return worker
 
-    def events(self, timeout: float) -> Iterator[ExecutorEvent]:
-        """Wait up to ``timeout`` seconds for results; yield every one that is ready."""
+    def events(self, timeout: float, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
+        """Wait up to ``timeout`` seconds for results (or a ``wake`` handle); yield every result ready."""
         watched: dict[Any, _Worker] = {}
         for worker in self._workers:
             watched[worker.conn] = worker
             watched[worker.process.sentinel] = worker
-        if not watched:
+        if not watched and not wake:
+            if timeout > 0:
+                time.sleep(timeout)
             return
-        ready = wait(list(watched), timeout=max(timeout, 0.0))
+        ready = wait([*watched, *wake], timeout=max(timeout, 0.0))
         dead: list[_Worker] = []
         for handle in ready:
-            worker = watched[handle]
-            if handle is worker.conn:
+            owner = watched.get(handle)
+            if owner is None:  # a wake handle: the caller drains it
+                continue
+            if handle is owner.conn:
                 try:
-                    message = json.loads(worker.conn.recv_bytes())
+                    message = json.loads(owner.conn.recv_bytes())
                 except (EOFError, OSError):
-                    dead.append(worker)
+                    dead.append(owner)
                     continue
-                worker.item = None
+                owner.item = None
                 yield event_from_message(message)
-            elif worker not in dead:
-                dead.append(worker)
-        for worker in dead:
-            yield from self._bury(worker)
+            elif owner not in dead:
+                dead.append(owner)
+        for gone in dead:
+            yield from self._bury(gone)
 
     def _bury(self, worker: _Worker) -> Iterator[ExecutorEvent]:
         worker.process.join(timeout=5)
@@ -154,8 +169,11 @@ def worker_main(conn: Connection, heartbeat_interval: float) -> None:
                 raw = conn.recv_bytes()
             except (EOFError, OSError):
                 return
-            item = WorkItem.from_message(json.loads(raw))
-            event = process.execute(item)
+            message = json.loads(raw)
+            if "warm" in message:
+                process.warm(message["warm"])
+                continue
+            event = process.execute(WorkItem.from_message(message))
             try:
                 conn.send_bytes(json.dumps(event_to_message(event)).encode())
             except OSError:

@@ -11,6 +11,9 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ from headwater.runtime.environment import run_environment
 from headwater.runtime.logs import log_path, output_to
 from headwater.runtime.runner import TaskOutcome, run_task
 from headwater.runtime.xcom_access import ExpansionPuller
+from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import TryEnd
 from headwater.store.xcom.base import BaseXCom, resolve_backend
@@ -43,13 +47,16 @@ class DagFileCache:
 
     files: dict[str, tuple[tuple[int, int], DagBag]] = field(default_factory=dict)
 
-    def dag(self, fileloc: str, dag_id: str) -> DAG:
+    def load(self, fileloc: str) -> DagBag:
         stat = os.stat(fileloc)
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self.files.get(fileloc)
         if cached is None or cached[0] != stamp:
             cached = self.files[fileloc] = (stamp, DagBag.load(fileloc))
-        bag = cached[1]
+        return cached[1]
+
+    def dag(self, fileloc: str, dag_id: str) -> DAG:
+        bag = self.load(fileloc)
         if dag_id not in bag.dags:
             error = bag.import_errors.get(str(Path(fileloc).resolve()))
             if error:
@@ -59,27 +66,38 @@ class DagFileCache:
 
 
 class Heartbeat:
-    """Renews the lease of the running try every ``interval`` seconds, from a thread."""
+    """Renews the lease of the try this worker is running, every ``interval`` seconds, from one thread
+    that lives as long as the worker."""
 
-    def __init__(self, store: SqlStore, item: WorkItem, pid: int, interval: float) -> None:
-        self.store, self.item, self.pid, self.interval = store, item, pid, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="headwater-heartbeat", daemon=True)
+    def __init__(self, store: SqlStore, pid: int, interval: float) -> None:
+        self.store, self.pid, self.interval = store, pid, interval
+        self._current: WorkItem | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    @contextmanager
+    def beating(self, item: WorkItem) -> Iterator[None]:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._beat, name="headwater-heartbeat", daemon=True)
+            self._thread.start()
+        with self._lock:
+            self._current = item
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._current = None
 
     def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
-            now = pendulum.now("UTC")
-            if not self.store.heartbeat(self.item.ti_key, try_number=self.item.try_number, pid=self.pid, now=now):
-                log.warning("The lease of %s try %d was taken away.", self.item.ti_key, self.item.try_number)
-                return
+        while True:
+            time.sleep(self.interval)
+            with self._lock:
+                item = self._current
+                if item is None:
+                    continue
+                now = pendulum.now("UTC")
+                if not self.store.heartbeat(item.ti_key, try_number=item.try_number, pid=self.pid, now=now):
+                    log.warning("The lease of %s try %d was taken away.", item.ti_key, item.try_number)
 
 
 @dataclass
@@ -91,6 +109,17 @@ class TaskProcess:
     dags: DagFileCache = field(default_factory=DagFileCache)
     hostname: str = field(default_factory=socket.gethostname)
     heartbeat_interval: float = 5.0
+    _runs: dict[tuple[str, str], tuple[DagRunRecord, Any]] = field(default_factory=dict)
+    """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
+    _heartbeat: Heartbeat | None = None
+
+    def warm(self, files: list[str]) -> None:
+        """Import DAG files ahead of their first task (errors surface when a task needs the file)."""
+        for fileloc in files:
+            try:
+                self.dags.load(fileloc)
+            except OSError as err:
+                log.warning("Could not read %s ahead of time: %s", fileloc, err)
 
     @property
     def backend(self) -> type[BaseXCom]:
@@ -112,7 +141,9 @@ class TaskProcess:
         path = log_path(
             self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
         )
-        with output_to(path), Heartbeat(self.store, item, pid, self.heartbeat_interval):
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self.store, pid, self.heartbeat_interval)
+        with output_to(path), self._heartbeat.beating(item):
             try:
                 outcome, pushed = self._run(item, now)
             except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
@@ -137,9 +168,7 @@ class TaskProcess:
 
     def _run(self, item: WorkItem, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
         dag = self.dags.dag(item.fileloc, item.dag_id)
-        run = self.store.get_run(item.dag_id, item.run_id)
-        if run is None:
-            raise HeadwaterError(f"DAG {item.dag_id!r} has no run {item.run_id!r} any more.")
+        run, previous_success = self._run_of(item)
         task = dag.task_dict.get(item.task_id)
         if task is None:
             raise HeadwaterError(f"DAG {item.dag_id!r} has no task {item.task_id!r} any more ({item.fileloc}).")
@@ -148,7 +177,7 @@ class TaskProcess:
             run,
             backend=self.backend,
             now=lambda: pendulum.now("UTC"),
-            previous_success=self.store.last_successful_run(dag.dag_id, run.logical_date),
+            previous_success=previous_success,
             settings=self.settings,
             xcom_loader=lambda task_id: self.store.xcoms_of(item.dag_id, item.run_id, task_id),
         )
@@ -171,8 +200,21 @@ class TaskProcess:
             try_number=item.try_number,
             mapped_kwargs=mapped_kwargs,
             unrendered=unrendered,
+            max_tries=item.max_tries,
         )
         return outcome, list(env.xcoms.pending_added)
+
+    def _run_of(self, item: WorkItem) -> tuple[DagRunRecord, Any]:
+        key = (item.dag_id, item.run_id)
+        cached = self._runs.get(key)
+        if cached is None or cached[0].start_date is None or item.try_number > 1:
+            run = self.store.get_run(item.dag_id, item.run_id)
+            if run is None:
+                raise HeadwaterError(f"DAG {item.dag_id!r} has no run {item.run_id!r} any more.")
+            if len(self._runs) > 64:
+                self._runs.clear()
+            cached = self._runs[key] = (run, self.store.last_successful_run(item.dag_id, run.logical_date))
+        return cached
 
     def _skips_of(self, item: WorkItem, outcome: TaskOutcome) -> list[tuple[str, int, str]]:
         if not outcome.skips:

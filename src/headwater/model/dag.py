@@ -36,7 +36,6 @@ _IGNORED_DAG_ARGS = frozenset(
         "sla_miss_callback",
         "default_view",
         "orientation",
-        "is_paused_upon_creation",
         "auto_register",
         "fail_stop",
         "dag_display_name",
@@ -75,6 +74,7 @@ class DAG:
         doc_md: str | None = None,
         on_success_callback: Callable[..., Any] | None = None,
         on_failure_callback: Callable[..., Any] | None = None,
+        is_paused_upon_creation: bool | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = set(kwargs) - _IGNORED_DAG_ARGS
@@ -100,6 +100,8 @@ class DAG:
         self.max_active_runs = max_active_runs
         self.max_active_tasks = max_active_tasks
         self.dagrun_timeout = dagrun_timeout
+        self.is_paused_upon_creation = is_paused_upon_creation
+        """Whether the scheduler records the DAG paused when it first sees it (None: configuration decides)."""
         self.render_template_as_native_obj = render_template_as_native_obj
         if isinstance(template_searchpath, str):
             template_searchpath = [template_searchpath]

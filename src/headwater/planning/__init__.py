@@ -8,13 +8,21 @@ from headwater.planning.admission import (
     WEIGHT_RULES,
     Admission,
     Candidate,
+    CandidateKey,
     WeightInput,
     admission_order,
     admit,
     priority_weights,
 )
 from headwater.planning.counts import UpstreamCounts, count_states
-from headwater.planning.dagruns import DagRunInfo, backfill_infos, next_dagrun_info, schedule_window
+from headwater.planning.dagruns import (
+    REPROCESS_CHOICES,
+    DagRunInfo,
+    backfill_action,
+    backfill_infos,
+    next_dagrun_info,
+    schedule_window,
+)
 from headwater.planning.effects import (
     Skip,
     branch_skips,
@@ -38,11 +46,13 @@ from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
 
 __all__ = [
     "EMPTY_EXPANSION_REASON",
+    "REPROCESS_CHOICES",
     "RULES",
     "WEIGHT_RULES",
     "Action",
     "Admission",
     "Candidate",
+    "CandidateKey",
     "DagRunInfo",
     "DagShape",
     "Decision",
@@ -56,6 +66,7 @@ __all__ = [
     "WeightInput",
     "admission_order",
     "admit",
+    "backfill_action",
     "backfill_infos",
     "branch_skips",
     "branch_targets",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from headwater.model.states import TaskState
@@ -71,4 +72,31 @@ def count_states(states: list[tuple[TaskState | None, bool]]) -> UpstreamCounts:
         total_setup=total_setup,
         success_setup=setup_tally[TaskState.SUCCESS],
         skipped_setup=setup_tally[TaskState.SKIPPED],
+    )
+
+
+def count_tally(tally: Mapping[tuple[TaskState | None, bool], int]) -> UpstreamCounts:
+    """Counts from instances already tallied by ``(state, is_setup)``: the same as ``count_states``."""
+    total = total_setup = 0
+    by_state: dict[TaskState, int] = {}
+    by_setup_state: dict[TaskState, int] = {}
+    for (state, is_setup), n in tally.items():
+        total += n
+        if is_setup:
+            total_setup += n
+        if state is None:
+            continue
+        by_state[state] = by_state.get(state, 0) + n
+        if is_setup:
+            by_setup_state[state] = by_setup_state.get(state, 0) + n
+    return UpstreamCounts(
+        total=total,
+        success=by_state.get(TaskState.SUCCESS, 0),
+        skipped=by_state.get(TaskState.SKIPPED, 0),
+        failed=by_state.get(TaskState.FAILED, 0),
+        upstream_failed=by_state.get(TaskState.UPSTREAM_FAILED, 0),
+        removed=by_state.get(TaskState.REMOVED, 0),
+        total_setup=total_setup,
+        success_setup=by_setup_state.get(TaskState.SUCCESS, 0),
+        skipped_setup=by_setup_state.get(TaskState.SKIPPED, 0),
     )

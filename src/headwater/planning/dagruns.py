@@ -14,6 +14,7 @@ from typing import Protocol
 
 import pendulum
 
+from headwater.model.states import DagRunState
 from headwater.model.timetables import DataInterval, NullTimetable, OnceTimetable, Timetable, to_utc
 
 
@@ -169,3 +170,22 @@ def _align_down(grid: _Grid, moment: pendulum.DateTime) -> pendulum.DateTime:
     """``moment`` if it is a schedule point, else the previous one (Airflow's ``_align_to_prev``)."""
     preceding = grid.tick_before(moment)
     return moment if grid.tick_after(preceding) == moment else preceding
+
+
+REPROCESS_CHOICES = ("none", "failed", "completed")
+
+
+def backfill_action(existing: DagRunState | None, reprocess: str) -> tuple[str, str]:
+    """What a backfill does for one logical date, given the run already there (if any): ``create``,
+    ``rerun`` (clear it and run it again as part of the backfill) or ``skip``, with why. As in Airflow's
+    backfills, ``reprocess`` says which finished runs are run again: ``none``, ``failed`` or
+    ``completed`` (failed and successful); a run still queued or running is always left alone."""
+    if reprocess not in REPROCESS_CHOICES:
+        raise ValueError(f"reprocess must be one of {', '.join(REPROCESS_CHOICES)}; got {reprocess!r}.")
+    if existing is None:
+        return "create", "no run yet"
+    if existing in (DagRunState.QUEUED, DagRunState.RUNNING):
+        return "skip", f"a run is already {existing.value}"
+    if reprocess == "completed" or (reprocess == "failed" and existing is DagRunState.FAILED):
+        return "rerun", f"the {existing.value} run is run again (--reprocess {reprocess})"
+    return "skip", f"a {existing.value} run exists (--reprocess {reprocess} leaves it)"

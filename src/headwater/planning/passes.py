@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from headwater.model.states import SCHEDULABLE_STATES, TaskState
 from headwater.model.trigger_rule import TriggerRule
-from headwater.planning.counts import UpstreamCounts, count_states
+from headwater.planning.counts import UpstreamCounts, count_states, count_tally
 from headwater.planning.shape import DagShape, TIKey
 from headwater.planning.trigger_rules import RUN, Action, Verdict, evaluate, setup_constraint
 
@@ -44,23 +44,40 @@ class PassPlan:
 
 
 class RunSnapshot:
-    """The states of one run's task instances, indexed for counting upstreams."""
+    """The states of one run's task instances, indexed for counting upstreams.
+
+    The counts over a task's direct upstream are kept up to date as states change, so evaluating a task
+    that joins a thousand upstream tasks costs the same as one that has one.
+    """
 
     def __init__(self, states: Mapping[TIKey, TaskState | None]) -> None:
         self.states: dict[TIKey, TaskState | None] = dict(states)
         self.indexes: dict[str, list[int]] = {}
         for task_id, map_index in self.states:
             self.indexes.setdefault(task_id, []).append(map_index)
+        self._tallies: dict[str, dict[tuple[TaskState | None, bool], int]] = {}
+        """Per task: how many instances of its direct upstream tasks are in each (state, is_setup)."""
+        self._feeds: dict[str, list[tuple[str, bool]]] = {}
+        """Per task: the tallies its instances count in, with whether it is a setup task."""
 
     def set(self, key: TIKey, state: TaskState | None) -> None:
-        if key not in self.states:
+        known = key in self.states
+        if not known:
             self.indexes.setdefault(key[0], []).append(key[1])
+        else:
+            self._count(key[0], self.states[key], -1)
         self.states[key] = state
+        self._count(key[0], state, +1)
+
+    def _count(self, task_id: str, state: TaskState | None, delta: int) -> None:
+        for consumer, is_setup in self._feeds.get(task_id, ()):
+            tally = self._tallies[consumer]
+            tally[(state, is_setup)] = tally.get((state, is_setup), 0) + delta
 
     def replace_instances(self, task_id: str, keys: Iterable[TIKey], state: TaskState | None) -> None:
         """Swap a mapped task's placeholder instance for its expanded ones."""
         for index in self.indexes.pop(task_id, []):
-            del self.states[(task_id, index)]
+            self._count(task_id, self.states.pop((task_id, index)), -1)
         for key in keys:
             self.set(key, state)
 
@@ -71,6 +88,8 @@ class RunSnapshot:
         """Counts over every instance of each upstream task; an expanded instance in a mapped task group
         sees only the same map index of upstream tasks in its group (once they are expanded)."""
         group = shape.tasks[key[0]].mapped_group if key is not None and key[1] >= 0 else None
+        if key is not None and group is None and upstream is shape.tasks[key[0]].upstream:
+            return self._direct_counts(shape, key[0])
         pairs: list[tuple[TaskState | None, bool]] = []
         for up in upstream:
             is_setup = shape.tasks[up].is_setup
@@ -80,6 +99,18 @@ class RunSnapshot:
             for index in indexes:
                 pairs.append((self.states[(up, index)], is_setup))
         return count_states(pairs)
+
+    def _direct_counts(self, shape: DagShape, task_id: str) -> UpstreamCounts:
+        tally = self._tallies.get(task_id)
+        if tally is None:
+            tally = self._tallies[task_id] = {}
+            for up in shape.tasks[task_id].upstream:
+                is_setup = shape.tasks[up].is_setup
+                self._feeds.setdefault(up, []).append((task_id, is_setup))
+                for index in self.indexes.get(up, ()):
+                    pair = (self.states[(up, index)], is_setup)
+                    tally[pair] = tally.get(pair, 0) + 1
+        return count_tally(tally)
 
 
 def verdict_for(shape: DagShape, snapshot: RunSnapshot, key: TIKey) -> tuple[Verdict, UpstreamCounts | None]:

@@ -128,12 +128,17 @@ def run_task(
     try_number: int = 1,
     mapped_kwargs: dict[str, Any] | None = None,
     unrendered: frozenset[str] | None = None,
+    max_tries: int | None = None,
 ) -> TaskOutcome:
-    """Run one try; never raises for the task's own errors (they become the outcome)."""
+    """Run one try; never raises for the task's own errors (they become the outcome).
+
+    ``max_tries`` is the last try number that may be retried (Airflow's field of that name): the task's
+    ``retries`` for a fresh instance, more once it has been cleared after running."""
+    budget = (max_tries if max_tries is not None else task.retries) if task.retries else 0
     start = env.now()
     env.xcoms.clear(task.task_id, map_index)
     concrete = task.unmap(mapped_kwargs or {}) if task.is_mapped else copy.copy(task)
-    ti = RuntimeTaskInstance(env, concrete, map_index, try_number, task.retries)
+    ti = RuntimeTaskInstance(env, concrete, map_index, try_number, budget)
     context = task_context(env, concrete, ti)
     ti.context = context
     skips: list[planning.Skip] = []
@@ -158,7 +163,7 @@ def run_task(
         state, reason = TaskState.FAILED, f"the task raised {type(exc).__name__} (no retry): {exc}"
     except Exception as exc:  # noqa: BLE001 - the task's own error: recorded as its outcome, with the traceback logged
         log.error("Task %r failed on try %d:\n%s", task.task_id, try_number, traceback.format_exc().rstrip())
-        state = planning.state_after_failure(try_number=try_number, retries=task.retries, fail_fast=False)
+        state = planning.state_after_failure(try_number=try_number, retries=budget, fail_fast=False)
         detail = f"{type(exc).__name__}: {exc}"
         if state is TaskState.UP_FOR_RETRY:
             delay = planning.retry_delay(
@@ -169,7 +174,7 @@ def run_task(
                 seed=f"{env.dag.dag_id}#{task.task_id}#{env.dag_run.run_id}",
             )
             retry_at = env.now() + delay
-            reason = f"try {try_number} of {task.retries + 1} failed ({detail}); retrying after {delay}"
+            reason = f"try {try_number} of {budget + 1} failed ({detail}); retrying after {delay}"
         else:
             tries = f"retries exhausted after {try_number} tries" if task.retries else "failed"
             reason = f"{tries}: {detail}"

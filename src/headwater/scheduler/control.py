@@ -38,11 +38,15 @@ def find_dag(settings: Settings, store: SqlStore, dag_id: str) -> DAG:
         raise DagNotFound(dag_id, f"the DAGs folder {settings.dags_folder}", bag.dags)
     dag = bag.dags[dag_id]
     if entry is None:
-        store.sync_dags(
-            [DagEntry(dag_id, dag.fileloc or "", dag.timetable.summary, settings.dags_are_paused_at_creation)],
-            pendulum.now("UTC"),
-        )
+        store.sync_dags([dag_entry(dag, settings)], pendulum.now("UTC"))
     return dag
+
+
+def dag_entry(dag: DAG, settings: Settings) -> DagEntry:
+    """What the store records about a DAG; a new DAG is paused as the DAG says, else as configured."""
+    flag = dag.is_paused_upon_creation
+    paused = settings.dags_are_paused_at_creation if flag is None else bool(flag)
+    return DagEntry(dag.dag_id, dag.fileloc or "", dag.timetable.summary, paused)
 
 
 def trigger(

@@ -21,6 +21,7 @@ from headwater.runtime.xcom_access import ExpansionPuller
 from headwater.store.records import DagRunRecord, RunChanges, Store, TaskInstanceRecord
 
 OnTaskDone = Callable[[TaskInstanceRecord], None]
+_INFLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -62,6 +63,7 @@ class RunDriver:
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
         self.number = 0
+        self.inflight: set[TIKey] = {k for k, rec in self.records.items() if rec.state in _INFLIGHT}
         self.changed: set[str] = set(self.shape.tasks)
         """Tasks whose state changed since the last pass (scheduler mode)."""
         for key, rec in self.records.items():
@@ -69,7 +71,7 @@ class RunDriver:
                 self.retry_at[key] = rec.next_retry_at
             elif rec.state is TaskState.SCHEDULED:  # a decision nobody acted on: decide again
                 rec.state = None
-                self.snapshot.set(key, None)
+                self._set(key, None)
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -125,7 +127,7 @@ class RunDriver:
                     for key in self._ready(decision, self.changed):
                         rec = self._touch(key)
                         rec.state, rec.reason, rec.pass_number = TaskState.SCHEDULED, decision.reason, self.number
-                        self.snapshot.set(key, TaskState.SCHEDULED)
+                        self._set(key, TaskState.SCHEDULED)
                         ready.append(key)
                 elif decision.action is not Action.WAIT:
                     self._end(decision.key, TaskState(decision.action.value), decision.reason, self.number)
@@ -154,7 +156,7 @@ class RunDriver:
             rec.queued_by = self.queued_by
             rec.hostname = rec.pid = rec.heartbeat_at = rec.next_retry_at = None
             rec.end_date = None
-            self.snapshot.set(key, TaskState.QUEUED)
+            self._set(key, TaskState.QUEUED)
             items.append(
                 WorkItem(
                     key[0],
@@ -166,6 +168,7 @@ class RunDriver:
                     self.run.run_id,
                     self.fileloc,
                     self.queued_by,
+                    rec.max_tries,
                 )
             )
         return items
@@ -184,7 +187,7 @@ class RunDriver:
             rec.state, rec.reason, rec.end_date = outcome.state, outcome.reason, outcome.end
             rec.start_date = outcome.start
             rec.duration = (outcome.end - outcome.start).total_seconds()
-            self.snapshot.set(key, outcome.state)
+            self._set(key, outcome.state)
             if outcome.retry_at is not None:
                 self.retry_at[key] = outcome.retry_at
             self.changed.add(key[0])
@@ -192,7 +195,7 @@ class RunDriver:
                 target = self.records.get((task_id, map_index))
                 if target is not None:
                     target.state, target.reason = TaskState.SKIPPED, reason
-                    self.snapshot.set((task_id, map_index), TaskState.SKIPPED)
+                    self._set((task_id, map_index), TaskState.SKIPPED)
                     self.changed.add(task_id)
             if self.on_task_done is not None:
                 self.on_task_done(rec)
@@ -207,12 +210,19 @@ class RunDriver:
         state = stored.state
         if state is TaskState.UP_FOR_RETRY and stored.next_retry_at is not None:
             self.retry_at[key] = stored.next_retry_at
-        self.snapshot.set(key, state)
+        self._set(key, state)
         self.changed.add(key[0])
 
-    def active(self) -> list[TIKey]:
+    def active(self) -> set[TIKey]:
         """Instances handed to an executor and not finished."""
-        return [k for k, s in self.snapshot.states.items() if s in (TaskState.QUEUED, TaskState.RUNNING)]
+        return self.inflight
+
+    def _set(self, key: TIKey, state: TaskState | None) -> None:
+        self.snapshot.set(key, state)
+        if state in _INFLIGHT:
+            self.inflight.add(key)
+        else:
+            self.inflight.discard(key)
 
     def finish_if_done(self) -> DagRunRecord | None:
         """End the run when its leaves say so, or when nothing can ever run again."""
@@ -318,7 +328,7 @@ class RunDriver:
         rec.end_date = None
         rec.pass_number = number
         rec.reason = None
-        self.snapshot.set(key, TaskState.RUNNING)
+        self._set(key, TaskState.RUNNING)
 
     def _end(self, key: TIKey, state: TaskState, reason: str, number: int | None) -> None:
         rec = self._touch(key)
@@ -329,7 +339,7 @@ class RunDriver:
         if rec.try_number == 0:  # decided without running
             rec.start_date = rec.end_date = self.env.now()
             rec.duration = 0.0
-        self.snapshot.set(key, state)
+        self._set(key, state)
         if self.on_task_done is not None and state in TERMINAL_STATES:
             self.on_task_done(rec)
 

@@ -10,6 +10,7 @@ changed: the cost of a decision follows the change, not the history in the datab
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
 import socket
@@ -31,12 +32,14 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning import TIKey
 from headwater.runtime.environment import run_environment
+from headwater.scheduler.control import dag_entry
 from headwater.scheduler.dag_folder import DagFolder
 from headwater.scheduler.dagruns import missing_instances, new_run
 from headwater.scheduler.run_driver import RunDriver
+from headwater.scheduler.wakeup import WakeSocket
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord
 from headwater.store.sql import SqlStore
-from headwater.store.sql_scheduling import DEFAULT_POOL, DagEntry
+from headwater.store.sql_scheduling import DEFAULT_POOL
 from headwater.store.xcom.base import resolve_backend
 
 log = logging.getLogger("headwater.scheduler")
@@ -72,20 +75,26 @@ class Scheduler:
         self.paused: dict[str, bool] = {}
         self.pools: dict[str, int] = {}
         self.drivers: dict[RunKey, RunDriver] = {}
-        self.waiting: dict[RunKey, list[TIKey]] = {}
-        """Instances found ready and not admitted yet, per run."""
+        self.ready: list[tuple[Any, planning.Candidate]] = []
+        """Instances found ready and not admitted yet, as a heap in admission order."""
+        self.waiting: dict[planning.CandidateKey, planning.Candidate] = {}
+        """What the heap holds that is still waiting (entries not here are stale)."""
+        self.waiting_count: Counter[RunKey] = Counter()
         self.weights: dict[str, dict[str, int]] = {}
         self.orphans: dict[tuple[str, str, str, int], _Orphan] = {}
         self.next_info: dict[str, planning.DagRunInfo | None] = {}
+        self.wake = WakeSocket(settings.home)
         self._next_poll = 0.0
         self._next_listing = 0.0
         self._stopping = False
+        self._admitted_last = False
 
     # -- the loop ----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Parse the DAGs folder, and adopt what a previous scheduler left running."""
         self._refresh_dags(force=True)
+        self.executor.warm(sorted({dag.fileloc for dag in self.dags.values() if dag.fileloc}))
         self._adopt_leftovers()
 
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
@@ -95,17 +104,20 @@ class Scheduler:
             while not self._stopping and not (until is not None and until()):
                 self.loop_once()
         finally:
+            self.wake.close()
             self.executor.shutdown(wait=True)
 
     def stop(self) -> None:
         self._stopping = True
 
     def loop_once(self) -> None:
-        busy = any(d.changed for d in self.drivers.values()) or any(self.waiting.values())
-        timeout = 0.0 if busy and self.executor.open_slots > 0 else self._idle_timeout()
-        for event in self.executor.events(timeout):
+        busy = any(d.changed for d in self.drivers.values()) or (
+            self._admitted_last and self.waiting and self.executor.open_slots > 0
+        )
+        timeout = 0.0 if busy else self._idle_timeout()
+        for event in self.executor.events(timeout, self.wake.handles()):
             self._take(event)
-        if time.monotonic() >= self._next_poll:
+        if self.wake.drain() or time.monotonic() >= self._next_poll:
             self._next_poll = time.monotonic() + self.settings.poll_interval
             self._housekeeping()
         self._plan_and_queue()
@@ -141,7 +153,8 @@ class Scheduler:
         dag = self.dags.get(item.dag_id)
         task = dag.task_dict.get(item.task_id) if dag is not None else None
         retries = task.retries if task is not None else 0
-        state = planning.state_after_failure(try_number=item.try_number, retries=retries, fail_fast=False)
+        budget = (item.max_tries if item.max_tries is not None else retries) if retries else 0
+        state = planning.state_after_failure(try_number=item.try_number, retries=budget, fail_fast=False)
         now = self.clock()
         retry_at = None
         if state is TaskState.UP_FOR_RETRY and task is not None:
@@ -163,27 +176,47 @@ class Scheduler:
     def _plan_and_queue(self) -> None:
         for key, driver in self.drivers.items():
             if driver.changed or driver.next_retry() is not None:
-                ready = driver.advance()
-                if ready:
-                    self.waiting.setdefault(key, []).extend(ready)
+                for ti_key in driver.advance():
+                    self._wait_for_slot(key, driver, ti_key)
         items = self._admit()
+        self._admitted_last = bool(items)  # blocked candidates are looked at again when something changes
         for driver in self.drivers.values():
             driver.flush()
         for item in items:
             self.executor.submit(item)
-        for key in [k for k, d in self.drivers.items() if not d.changed]:
-            driver = self.drivers[key]
-            if self.waiting.get(key):
+        for key in [k for k, d in self.drivers.items() if not d.changed and not d.inflight]:
+            if self.waiting_count.get(key):
                 continue
-            finished = driver.finish_if_done()
+            finished = self.drivers[key].finish_if_done()
             if finished is not None:
                 log.info("DAG run %s of %s: %s (%s)", key[1], key[0], finished.state.value, finished.reason)
-                del self.drivers[key]
-                self.waiting.pop(key, None)
+                self._forget(key)
+
+    def _wait_for_slot(self, run_key: RunKey, driver: RunDriver, ti_key: TIKey) -> None:
+        rec = driver.records[ti_key]
+        candidate = planning.Candidate(
+            (run_key[0], run_key[1], ti_key[0], ti_key[1]),
+            rec.pool,
+            rec.pool_slots,
+            rec.priority_weight,
+            driver.run.logical_date,
+        )
+        heapq.heappush(self.ready, (planning.admission_order(candidate), candidate))
+        self.waiting[candidate.key] = candidate
+        self.waiting_count[run_key] += 1
 
     def _admit(self) -> list[WorkItem]:
-        if not any(self.waiting.values()):
+        """Start the best ready instances that fit: planning decides who, in Airflow's order. Like
+        Airflow's ``max_tis_per_query``, only the first few in that order are examined per loop."""
+        open_slots = self.executor.open_slots
+        if not self.waiting or open_slots <= 0:
             return []
+        examined: list[planning.Candidate] = []
+        limit = open_slots * 4 + 16
+        while self.ready and len(examined) < limit:
+            _, candidate = heapq.heappop(self.ready)
+            if self.waiting.get(candidate.key) is candidate:
+                examined.append(candidate)
         pool_used: Counter[str] = Counter()
         dag_used: Counter[str] = Counter()
         for (dag_id, _), driver in self.drivers.items():
@@ -191,49 +224,39 @@ class Scheduler:
                 rec = driver.records[ti_key]
                 pool_used[rec.pool] += rec.pool_slots
                 dag_used[dag_id] += 1
-        candidates = []
-        for run_key, keys in self.waiting.items():
-            driver = self.drivers[run_key]
-            for ti_key in keys:
-                rec = driver.records[ti_key]
-                candidates.append(
-                    planning.Candidate(
-                        (run_key[0], run_key[1], ti_key[0], ti_key[1]),
-                        rec.pool,
-                        rec.pool_slots,
-                        rec.priority_weight,
-                        driver.run.logical_date,
-                    )
-                )
-        pool_size = dict(self.pools)
+        dags = {c.key[0] for c in examined}
         admission = planning.admit(
-            candidates,
-            pool_open={name: size - pool_used[name] for name, size in pool_size.items()},
-            pool_size=pool_size,
-            dag_open={
-                dag_id: dag.max_active_tasks - dag_used[dag_id]
-                for dag_id, dag in self.dags.items()
-                if any(k[0] == dag_id for k in self.waiting)
-            },
-            open_slots=self.executor.open_slots,
+            examined,
+            pool_open={name: size - pool_used[name] for name, size in self.pools.items()},
+            pool_size=dict(self.pools),
+            dag_open={d: self.dags[d].max_active_tasks - dag_used[d] if d in self.dags else 0 for d in dags},
+            open_slots=open_slots,
         )
         chosen: dict[RunKey, list[TIKey]] = {}
         for candidate in admission.admitted:
             dag_id, run_id, task_id, map_index = candidate.key
+            del self.waiting[candidate.key]
+            self.waiting_count[(dag_id, run_id)] -= 1
             chosen.setdefault((dag_id, run_id), []).append((task_id, map_index))
-        items: list[WorkItem] = []
-        for run_key, keys in chosen.items():
-            picked = set(keys)
-            self.waiting[run_key] = [k for k in self.waiting[run_key] if k not in picked]
-            items.extend(self.drivers[run_key].queue(keys))
         for candidate, reason in admission.waiting:
+            heapq.heappush(self.ready, (planning.admission_order(candidate), candidate))
             dag_id, run_id, task_id, map_index = candidate.key
             driver = self.drivers[(dag_id, run_id)]
             rec = driver.records[(task_id, map_index)]
             if rec.reason != reason:
                 rec.reason = reason
                 driver.touch((task_id, map_index))
+        items: list[WorkItem] = []
+        for run_key, keys in chosen.items():
+            items.extend(self.drivers[run_key].queue(keys))
         return items
+
+    def _forget(self, run_key: RunKey) -> None:
+        """Drop a run that ended or is reloaded; its entries in the ready heap are skipped lazily."""
+        del self.drivers[run_key]
+        self.waiting_count.pop(run_key, None)
+        for key in [k for k in self.waiting if k[:2] == run_key]:
+            del self.waiting[key]
 
     # -- what arrives from outside -------------------------------------------------------------------
 
@@ -259,15 +282,7 @@ class Scheduler:
             self.store.clear_import_error(filename)
         self.dags = dict(self.folder.dags)
         self.weights = {dag_id: _weights(dag) for dag_id, dag in self.dags.items()}
-        entries = [
-            DagEntry(
-                dag.dag_id,
-                dag.fileloc or "",
-                dag.timetable.summary,
-                _paused_at_creation(dag, self.settings.dags_are_paused_at_creation),
-            )
-            for dag in self.dags.values()
-        ]
+        entries = [dag_entry(dag, self.settings) for dag in self.dags.values()]
         self.paused = self.store.sync_dags(entries, self.clock())
         for dag_id in changes.reparsed_dags:  # its schedule may have changed; runs in flight keep their DAG
             self.next_info.pop(dag_id, None)
@@ -312,18 +327,27 @@ class Scheduler:
         )
 
     def _active_runs(self, dag_id: str) -> int:
-        return sum(1 for key in self.drivers if key[0] == dag_id)
+        """Running runs of the DAG that count against its ``max_active_runs`` (backfills have their own)."""
+        return sum(1 for key, d in self.drivers.items() if key[0] == dag_id and d.run.backfill_id is None)
 
     def _start_queued_runs(self) -> None:
-        queued = sorted(self.store.runs(states=[DagRunState.QUEUED]), key=lambda r: r.logical_date)
+        queued = sorted(
+            self.store.runs(states=[DagRunState.QUEUED]),
+            key=lambda r: (r.start_order if r.start_order is not None else -1, r.logical_date),
+        )
         for run in queued:
             dag = self.dags.get(run.dag_id)
-            if dag is None or self.paused.get(run.dag_id, True):
+            if dag is None:
                 continue
             if (run.dag_id, run.run_id) in self.drivers:
                 self._reload(run)
                 continue
-            if self._active_runs(run.dag_id) >= dag.max_active_runs:
+            if run.backfill_id is not None:
+                limit = run.backfill_max_active_runs or dag.max_active_runs
+                active = sum(1 for d in self.drivers.values() if d.run.backfill_id == run.backfill_id)
+                if active >= limit:
+                    continue
+            elif self.paused.get(run.dag_id, True) or self._active_runs(run.dag_id) >= dag.max_active_runs:
                 continue
             self._start_run(dag, run)
 
@@ -340,8 +364,7 @@ class Scheduler:
 
     def _reload(self, run: DagRunRecord) -> None:
         """A run that was cleared while driven: start over from what the store now holds."""
-        del self.drivers[(run.dag_id, run.run_id)]
-        self.waiting.pop((run.dag_id, run.run_id), None)
+        self._forget((run.dag_id, run.run_id))
         self._start_run(self.dags[run.dag_id], run)
 
     def _drive(self, dag: DAG, run: DagRunRecord, instances: list[TaskInstanceRecord]) -> None:
@@ -409,7 +432,9 @@ class Scheduler:
                     if gone
                     else f"its lease expired (no heartbeat for more than {timeout:g} s)"
                 )
-                item = WorkItem(key[2], key[3], stored.try_number, dag_id=key[0], run_id=key[1])
+                item = WorkItem(
+                    key[2], key[3], stored.try_number, dag_id=key[0], run_id=key[1], max_tries=stored.max_tries
+                )
                 del self.orphans[key]
                 self._adopt(key, self._declare_lost(item, why))
 
@@ -428,8 +453,7 @@ class Scheduler:
                 continue
             final = driver.fail_run(f"dagrun_timeout of {timeout} exceeded")
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
-            del self.drivers[key]
-            self.waiting.pop(key, None)
+            self._forget(key)
 
 
 def _weights(dag: DAG) -> dict[str, int]:
@@ -444,11 +468,6 @@ def _weights(dag: DAG) -> dict[str, int]:
             for task_id, task in dag.task_dict.items()
         }
     )
-
-
-def _paused_at_creation(dag: DAG, default: bool) -> bool:
-    flag = getattr(dag, "is_paused_upon_creation", None)
-    return default if flag is None else bool(flag)
 
 
 def _alive(pid: int) -> bool:

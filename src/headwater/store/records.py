@@ -23,6 +23,11 @@ class DagRunRecord:
     start_date: dt.datetime | None = None
     end_date: dt.datetime | None = None
     reason: str | None = None
+    backfill_id: str | None = None
+    """The backfill that created the run; its runs share ``backfill_max_active_runs``."""
+    backfill_max_active_runs: int | None = None
+    start_order: int | None = None
+    """Where a queued backfill run comes in the order its backfill starts them."""
 
 
 @dataclass

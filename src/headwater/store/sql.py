@@ -66,6 +66,9 @@ def _run_row(run: DagRunRecord) -> dict[str, Any]:
         "start_date": run.start_date,
         "end_date": run.end_date,
         "reason": run.reason,
+        "backfill_id": run.backfill_id,
+        "backfill_max_active_runs": run.backfill_max_active_runs,
+        "start_order": run.start_order,
     }
 
 
@@ -83,6 +86,9 @@ def run_record(row: Any) -> DagRunRecord:
         start_date=row.start_date,
         end_date=row.end_date,
         reason=row.reason,
+        backfill_id=row.backfill_id,
+        backfill_max_active_runs=row.backfill_max_active_runs,
+        start_order=row.start_order,
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
 
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
@@ -53,6 +53,74 @@ class TryEnd:
 def _ti_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> Any:
     ti = t.task_instance
     return and_(ti.c.dag_id == dag_id, ti.c.run_id == run_id, ti.c.task_id == task_id, ti.c.map_index == map_index)
+
+
+def _key_params(key: tuple[str, str, str, int]) -> dict[str, Any]:
+    return {"b_dag_id": key[0], "b_run_id": key[1], "b_task_id": key[2], "b_map_index": key[3]}
+
+
+class _HotStatements:
+    """The statements a worker runs for every try, built once (building a statement costs more than
+    running it on SQLite)."""
+
+    def __init__(self) -> None:
+        ti, x = t.task_instance, t.xcom
+        key = and_(
+            ti.c.dag_id == bindparam("b_dag_id"),
+            ti.c.run_id == bindparam("b_run_id"),
+            ti.c.task_id == bindparam("b_task_id"),
+            ti.c.map_index == bindparam("b_map_index"),
+        )
+        running = and_(key, ti.c.state == TaskState.RUNNING.value, ti.c.try_number == bindparam("b_try"))
+        self.begin_try = (
+            update(ti)
+            .where(
+                key,
+                ti.c.state == TaskState.QUEUED.value,
+                ti.c.try_number == bindparam("b_try"),
+                ti.c.queued_by.is_not_distinct_from(bindparam("b_queued_by", type_=ti.c.queued_by.type)),
+            )
+            .values(
+                state=bindparam("state"),
+                start_date=bindparam("start_date"),
+                hostname=bindparam("hostname"),
+                pid=bindparam("pid"),
+                heartbeat_at=bindparam("heartbeat_at"),
+            )
+        )
+        self.heartbeat = (
+            update(ti).where(running, ti.c.pid == bindparam("b_pid")).values(heartbeat_at=bindparam("heartbeat_at"))
+        )
+        ending: dict[str, Any] = {
+            "state": bindparam("state"),
+            "reason": bindparam("reason"),
+            "end_date": bindparam("end_date"),
+            "duration": bindparam("duration"),
+            "next_retry_at": bindparam("next_retry_at"),
+            "heartbeat_at": None,
+        }
+        self.end_try = update(ti).where(running, ti.c.pid == bindparam("b_pid")).values(ending)
+        self.end_try_any_pid = update(ti).where(running).values(ending)
+        self.delete_xcoms = delete(x).where(
+            x.c.dag_id == bindparam("b_dag_id"),
+            x.c.run_id == bindparam("b_run_id"),
+            x.c.task_id == bindparam("b_task_id"),
+            x.c.map_index == bindparam("b_map_index"),
+        )
+        self.skip = (
+            update(ti)
+            .where(key, or_(ti.c.state.is_(None), ti.c.state != TaskState.RUNNING.value))
+            .values(
+                state=TaskState.SKIPPED.value,
+                reason=bindparam("reason"),
+                start_date=bindparam("start_date"),
+                end_date=bindparam("end_date"),
+                duration=0.0,
+            )
+        )
+
+
+_HOT = _HotStatements()
 
 
 class SchedulingQueries:
@@ -200,82 +268,52 @@ class SchedulingQueries:
     ) -> bool:
         """Mark a queued try running in this process; False when it is no longer the try that was queued
         (cleared, run elsewhere, declared lost): the caller must not run it."""
-        ti = t.task_instance
-        guard = [
-            _ti_key(*key),
-            ti.c.state == TaskState.QUEUED.value,
-            ti.c.try_number == try_number,
-            ti.c.queued_by == queued_by if queued_by is not None else ti.c.queued_by.is_(None),
-        ]
+        params = {**_key_params(key), "b_try": try_number, "b_queued_by": queued_by}
+        values = {"state": TaskState.RUNNING.value, "start_date": now, "hostname": hostname, "pid": pid}
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(ti)
-                .where(*guard)
-                .values(state=TaskState.RUNNING.value, start_date=now, hostname=hostname, pid=pid, heartbeat_at=now)
-            )
+            done = conn.execute(_HOT.begin_try, {**params, **values, "heartbeat_at": now})
         return bool(done.rowcount)
 
     def heartbeat(self, key: tuple[str, str, str, int], *, try_number: int, pid: int, now: dt.datetime) -> bool:
         """Renew the lease of a running try; False when the try is no longer this process's."""
-        ti = t.task_instance
         with self.engine.begin() as conn:
             done = conn.execute(
-                update(ti)
-                .where(
-                    _ti_key(*key),
-                    ti.c.state == TaskState.RUNNING.value,
-                    ti.c.try_number == try_number,
-                    ti.c.pid == pid,
-                )
-                .values(heartbeat_at=now)
+                _HOT.heartbeat, {**_key_params(key), "b_try": try_number, "b_pid": pid, "heartbeat_at": now}
             )
         return bool(done.rowcount)
 
     def end_try(self, key: tuple[str, str, str, int], *, try_number: int, pid: int | None, end: TryEnd) -> bool:
         """Record how a running try ended, with its XComs and the skips it caused, in one transaction;
         False (and nothing written) when the try is no longer this process's running try."""
-        dag_id, run_id, task_id, map_index = key
-        ti, x = t.task_instance, t.xcom
-        guard = [_ti_key(*key), ti.c.state == TaskState.RUNNING.value, ti.c.try_number == try_number]
-        if pid is not None:
-            guard.append(ti.c.pid == pid)
+        dag_id, run_id, _, _ = key
+        params = {
+            **_key_params(key),
+            "b_try": try_number,
+            "b_pid": pid,
+            "state": end.state.value,
+            "reason": end.reason,
+            "end_date": end.end_date,
+            "duration": end.duration,
+            "next_retry_at": end.next_retry_at,
+        }
         with self.engine.begin() as conn:
-            done = conn.execute(
-                update(ti)
-                .where(*guard)
-                .values(
-                    state=end.state.value,
-                    reason=end.reason,
-                    end_date=end.end_date,
-                    duration=end.duration,
-                    next_retry_at=end.next_retry_at,
-                    heartbeat_at=None,
-                )
-            )
+            done = conn.execute(_HOT.end_try if pid is not None else _HOT.end_try_any_pid, params)
             if not done.rowcount:
                 conn.rollback()
                 return False
-            conn.execute(
-                delete(x)
-                .where(x.c.dag_id == dag_id, x.c.run_id == run_id, x.c.task_id == task_id)
-                .where(x.c.map_index == map_index)
-            )
+            if try_number > 1:  # an earlier try's values go (a cleared instance's went when it was cleared)
+                conn.execute(_HOT.delete_xcoms, _key_params(key))
             if end.xcoms:
-                conn.execute(insert(x), [row.__dict__ for row in end.xcoms])
+                conn.execute(insert(t.xcom), [row.__dict__ for row in end.xcoms])
             for target, index, reason in end.skipped:
                 conn.execute(
-                    update(ti)
-                    .where(
-                        _ti_key(dag_id, run_id, target, index),
-                        or_(ti.c.state.is_(None), ti.c.state != TaskState.RUNNING.value),
-                    )
-                    .values(
-                        state=TaskState.SKIPPED.value,
-                        reason=reason,
-                        start_date=end.end_date,
-                        end_date=end.end_date,
-                        duration=0.0,
-                    )
+                    _HOT.skip,
+                    {
+                        **_key_params((dag_id, run_id, target, index)),
+                        "reason": reason,
+                        "start_date": end.end_date,
+                        "end_date": end.end_date,
+                    },
                 )
         return True
 
@@ -311,6 +349,84 @@ class SchedulingQueries:
                 .values(state=None, try_number=try_number - 1, queued_by=None, queued_at=None)
             )
         return bool(done.rowcount)
+
+    def runs_between(self, dag_id: str, start: dt.datetime, end: dt.datetime) -> list[DagRunRecord]:
+        """Runs whose logical date is within [start, end], oldest first."""
+        from headwater.store.sql import run_record
+
+        r = t.dag_run
+        query = (
+            select(r)
+            .where(r.c.dag_id == dag_id, r.c.logical_date >= start, r.c.logical_date <= end)
+            .order_by(r.c.logical_date)
+        )
+        with self.engine.connect() as conn:
+            return [run_record(row) for row in conn.execute(query)]
+
+    def clear_instances(
+        self,
+        run: DagRunRecord,
+        retries: dict[str, int],
+        *,
+        mapped: Iterable[str] = (),
+        backfill: tuple[str, int | None, int] | None = None,
+    ) -> int:
+        """Reset the instances of the tasks in ``retries`` (task id -> its ``retries``) so they run again:
+        no state, their XComs deleted, as many retries as a fresh instance; a mapped task goes back to
+        one unexpanded instance. The run is queued again (the scheduler picks it up), optionally as part
+        of a backfill. Returns how many instances were reset."""
+        ti, x, r = t.task_instance, t.xcom, t.dag_run
+        task_ids = list(retries)
+        mapped = [m for m in mapped if m in retries]
+        of_run = and_(ti.c.dag_id == run.dag_id, ti.c.run_id == run.run_id)
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(ti.c.task_id, ti.c.map_index, ti.c.try_number).where(of_run, ti.c.task_id.in_(task_ids))
+            ).all()
+            conn.execute(delete(x).where(x.c.dag_id == run.dag_id, x.c.run_id == run.run_id, x.c.task_id.in_(task_ids)))
+            if mapped:
+                conn.execute(delete(ti).where(of_run, ti.c.task_id.in_(mapped), ti.c.map_index >= 0))
+            for row in found:
+                if row.task_id in mapped and row.map_index >= 0:
+                    continue
+                conn.execute(
+                    update(ti)
+                    .where(of_run, ti.c.task_id == row.task_id, ti.c.map_index == row.map_index)
+                    .values(
+                        state=None,
+                        reason="cleared",
+                        max_tries=row.try_number + retries[row.task_id],
+                        start_date=None,
+                        end_date=None,
+                        duration=None,
+                        next_retry_at=None,
+                        queued_by=None,
+                        queued_at=None,
+                        hostname=None,
+                        pid=None,
+                        heartbeat_at=None,
+                    )
+                )
+            for task_id in mapped:  # a mapped task that had expanded: its placeholder comes back
+                if not any(row.task_id == task_id and row.map_index < 0 for row in found):
+                    tries = max((row.try_number for row in found if row.task_id == task_id), default=0)
+                    conn.execute(
+                        insert(ti).values(
+                            dag_id=run.dag_id,
+                            run_id=run.run_id,
+                            task_id=task_id,
+                            map_index=-1,
+                            state=None,
+                            try_number=tries,
+                            max_tries=tries + retries[task_id],
+                            reason="cleared",
+                        )
+                    )
+            values: dict[str, Any] = {"state": DagRunState.QUEUED.value, "end_date": None}
+            if backfill is not None:
+                values.update(backfill_id=backfill[0], backfill_max_active_runs=backfill[1], start_order=backfill[2])
+            conn.execute(update(r).where(r.c.dag_id == run.dag_id, r.c.run_id == run.run_id).values(values))
+        return len(found)
 
     def xcoms_of(self, dag_id: str, run_id: str, task_id: str | None) -> list[XComRow]:
         """The stored XComs of one task of a run (every task's with ``None``)."""

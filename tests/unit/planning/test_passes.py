@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from hypothesis import given, settings
-from strategies import DagRun, dag_runs, shape_from_edges
+from hypothesis import strategies as st
+from strategies import DagRun, dag_runs, dag_shapes, shape_from_edges
 
 from headwater.model.states import TERMINAL_STATES, DagRunState, TaskState
 from headwater.model.trigger_rule import TriggerRule
@@ -211,3 +212,31 @@ class TestConformanceMatrix:
         expected = {f"join_{mix}": _CELL[cell] for mix, cell in zip(_MIXES, row.split(), strict=True)}
         assert {f"join_{mix}": trace.state(f"join_{mix}") for mix in _MIXES} == expected
         assert run_outcome(shape, trace.states)[0] is DagRunState(run_state)
+
+
+class TestCountsKeptUpToDate:
+    """The snapshot keeps each task's direct-upstream counts as states change; they must always equal
+    a count from scratch, whatever happened before (so a wide join costs the same as a narrow one)."""
+
+    @given(
+        shape=dag_shapes(min_tasks=2, max_tasks=7),
+        changes=st.lists(
+            st.tuples(st.integers(0, 6), st.sampled_from([None, *TaskState]), st.integers(0, 3)), max_size=40
+        ),
+    )
+    def test_kept_counts_equal_counts_from_scratch(
+        self, shape: DagShape, changes: list[tuple[int, TaskState | None, int]]
+    ) -> None:
+        snapshot = RunSnapshot({(tid, -1): None for tid in shape.tasks})
+        ids = sorted(shape.tasks)
+        for step, (which, state, expand_to) in enumerate(changes):
+            task_id = ids[which % len(ids)]
+            if step % 5 == 4:  # now and then a task expands into several instances
+                snapshot.replace_instances(task_id, [(task_id, i) for i in range(expand_to)], state)
+            else:
+                for key in snapshot.instances(task_id):
+                    snapshot.set(key, state)
+            for tid, task in shape.tasks.items():
+                kept = snapshot.counts(shape, task.upstream, key=(tid, -1))
+                fresh = snapshot.counts(shape, list(task.upstream), key=(tid, -1))
+                assert kept == fresh

@@ -32,6 +32,10 @@ def upgrade() -> None:
     with op.batch_alter_table("task_instance") as batch:
         for column in _TI_COLUMNS:
             batch.add_column(column)
+    with op.batch_alter_table("dag_run") as batch:
+        batch.add_column(sa.Column("backfill_id", sa.String(64)))
+        batch.add_column(sa.Column("backfill_max_active_runs", sa.Integer))
+        batch.add_column(sa.Column("start_order", sa.Integer))
     op.create_index("ix_task_instance_state", "task_instance", ["state"])
     op.create_index("ix_dag_run_state", "dag_run", ["state"])
     op.create_table(
@@ -56,6 +60,10 @@ def downgrade() -> None:
     op.drop_table("dag")
     op.drop_index("ix_dag_run_state", "dag_run")
     op.drop_index("ix_task_instance_state", "task_instance")
+    with op.batch_alter_table("dag_run") as batch:
+        batch.drop_column("start_order")
+        batch.drop_column("backfill_max_active_runs")
+        batch.drop_column("backfill_id")
     with op.batch_alter_table("task_instance") as batch:
         for column in reversed(_TI_COLUMNS):
             batch.drop_column(column.name)
