@@ -28,11 +28,12 @@ def _store(settings: Any, *, nudge: bool = False) -> Iterator[Any]:
     """The store; with ``nudge``, a scheduler on this machine is woken afterwards to act on the change."""
     from headwater.store.sql import SqlStore
 
-    store = SqlStore(settings.sql_alchemy_conn)
-    try:
-        yield store
-    finally:
-        store.close()
+    with _user_errors():
+        store = SqlStore(settings.sql_alchemy_conn)
+        try:
+            yield store
+        finally:
+            store.close()
     if nudge:
         from headwater.scheduler.wakeup import nudge as wake
 
@@ -41,12 +42,20 @@ def _store(settings: Any, *, nudge: bool = False) -> Iterator[Any]:
 
 @contextmanager
 def _user_errors() -> Iterator[None]:
+    from sqlalchemy.exc import DBAPIError
+
     from headwater.errors import HeadwaterError
 
     try:
         yield
     except HeadwaterError as err:
         raise CliError(str(err)) from None
+    except DBAPIError as err:
+        detail = " ".join(str(err.orig or err).split())
+        raise CliError(
+            f"The metadata database refused the change ({detail}); nothing was changed. If it is locked, another "
+            "process is writing to it: try again. If the disk is full, free space first."
+        ) from None
 
 
 def _run_row(run: Any) -> dict[str, Any]:

@@ -12,13 +12,14 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
+from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
@@ -65,6 +66,22 @@ class DagFileCache:
         return bag.dags[dag_id]
 
 
+T = TypeVar("T")
+
+
+def _persist(write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A write that must happen (a try's claim or its outcome): retried, with a growing pause, while the
+    database is locked or unreachable, so that a busy or restarting database never loses a result."""
+    pause = 0.05
+    while True:
+        try:
+            return write(*args, **kwargs)
+        except DBAPIError as err:
+            log.warning("Recording the try failed (%s); retrying in %.2f s.", " ".join(str(err.orig).split()), pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
 class Heartbeat:
     """Renews the lease of the try this worker is running, every ``interval`` seconds, from one thread
     that lives as long as the worker."""
@@ -96,7 +113,12 @@ class Heartbeat:
                 if item is None:
                     continue
                 now = pendulum.now("UTC")
-                if not self.store.heartbeat(item.ti_key, try_number=item.try_number, pid=self.pid, now=now):
+                try:
+                    renewed = self.store.heartbeat(item.ti_key, try_number=item.try_number, pid=self.pid, now=now)
+                except DBAPIError as err:  # the next beat tries again; the lease has slack for this
+                    log.warning("Could not renew the lease of %s: %s", item.ti_key, " ".join(str(err.orig).split()))
+                    continue
+                if not renewed:
                     log.warning("The lease of %s try %d was taken away.", item.ti_key, item.try_number)
 
 
@@ -128,7 +150,8 @@ class TaskProcess:
     def execute(self, item: WorkItem) -> ExecutorEvent:
         pid = os.getpid()
         now = pendulum.now("UTC")
-        claimed = self.store.begin_try(
+        claimed = _persist(
+            self.store.begin_try,
             item.ti_key,
             try_number=item.try_number,
             queued_by=item.queued_by,
@@ -162,7 +185,7 @@ class TaskProcess:
             xcoms=pushed,
             skipped=skipped,
         )
-        if not self.store.end_try(item.ti_key, try_number=item.try_number, pid=pid, end=end):
+        if not _persist(self.store.end_try, item.ti_key, try_number=item.try_number, pid=pid, end=end):
             return ExecutorEvent(item, EventKind.DISCARDED, detail="the try was taken away while it ran")
         return ExecutorEvent(item, EventKind.ENDED, outcome, recorded=True, skipped=skipped)
 

@@ -47,9 +47,13 @@ class RunDriver:
         on_task_done: OnTaskDone | None = None,
         sleep: Callable[[float], None] = time.sleep,
         queued_by: str | None = None,
+        past_gate: Callable[[TIKey], str | None] | None = None,
     ) -> None:
         self.env, self.run, self.store, self.executor = env, run, store, executor
         self.queued_by = queued_by
+        self.past_gate = past_gate
+        """Why an instance the trigger rules let run must wait for the previous run (depends_on_past)."""
+        self.held_by_past: set[str] = set()
         self.fileloc = env.dag.fileloc or ""
         self.shape = env.shape
         self.records: dict[TIKey, TaskInstanceRecord] = {(i.task_id, i.map_index): i for i in instances}
@@ -124,6 +128,13 @@ class RunDriver:
             self.changed = set()
             for decision in plan.decisions:
                 if decision.action is Action.RUN:
+                    held = self.past_gate(decision.key) if self.past_gate is not None else None
+                    if held is not None:  # depends_on_past: asked again when the scheduler looks next
+                        rec = self._touch(decision.key)
+                        rec.reason, rec.pass_number = held, self.number
+                        self.held_by_past.add(decision.key[0])
+                        continue
+                    self.held_by_past.discard(decision.key[0])
                     for key in self._ready(decision, self.changed):
                         rec = self._touch(key)
                         rec.state, rec.reason, rec.pass_number = TaskState.SCHEDULED, decision.reason, self.number
@@ -226,15 +237,14 @@ class RunDriver:
 
     def finish_if_done(self) -> DagRunRecord | None:
         """End the run when its leaves say so, or when nothing can ever run again."""
+        if self.inflight or self.changed:
+            return None
         state, reason = planning.run_outcome(self.shape, self.snapshot.states)
         if state is None:
             if (
-                self.changed
-                or self.retry_at
-                or any(
-                    s in (TaskState.SCHEDULED, TaskState.QUEUED, TaskState.RUNNING)
-                    for s in self.snapshot.states.values()
-                )
+                self.retry_at
+                or self.held_by_past
+                or any(s is TaskState.SCHEDULED for s in self.snapshot.states.values())
             ):
                 return None
             state, reason = DagRunState.FAILED, "deadlock: unfinished tasks can never run"
@@ -373,9 +383,9 @@ class RunDriver:
             xcoms_added=added,
             run=run,
         )
+        self.store.record(changes)  # on failure the changes stay pending, written by the next flush
         self._new -= set(self._dirty)
         self._dirty, self._removed = {}, []
-        self.store.record(changes)
 
     def _finish(self, state: DagRunState, reason: str) -> DagRunRecord:
         self.run.state = state

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
+from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
@@ -100,9 +101,22 @@ class Scheduler:
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
         """Loop until ``stop()`` is called (a signal handler) or ``until()`` says so."""
         self.start()
+        backoff = 0.0
         try:
             while not self._stopping and not (until is not None and until()):
-                self.loop_once()
+                try:
+                    if backoff:
+                        self._recover()
+                    self.loop_once()
+                    backoff = 0.0
+                except DBAPIError as err:  # locked, full, or unreachable: nothing half-written; start over
+                    backoff = min(max(backoff * 2, 0.5), 10.0)
+                    log.error(
+                        "The metadata database failed (%s); retrying in %.1f s from what it has recorded.",
+                        " ".join(str(err.orig).split()) if err.orig else err,
+                        backoff,
+                    )
+                    time.sleep(backoff)
         finally:
             self.wake.close()
             self.executor.shutdown(wait=True)
@@ -270,6 +284,8 @@ class Scheduler:
         self._start_queued_runs()
         self._check_orphans()
         self._check_timeouts()
+        for driver in self.drivers.values():  # instances held back by the previous run: ask again
+            driver.changed |= driver.held_by_past
 
     def _refresh_dags(self, *, force: bool = False) -> None:
         changes = self.folder.refresh(force=force)
@@ -383,10 +399,58 @@ class Scheduler:
             self.store.record(RunChanges(run.dag_id, run.run_id, run=run))
             log.error("DAG run %s of %s failed to start: %s", run.run_id, run.dag_id, err)
             return
-        driver = RunDriver(env, run, instances, self.store, self.executor, queued_by=self.token)
+        driver = RunDriver(
+            env,
+            run,
+            instances,
+            self.store,
+            self.executor,
+            queued_by=self.token,
+            past_gate=lambda key: self._past_gate(dag, run, key),
+        )
         self.drivers[(run.dag_id, run.run_id)] = driver
 
+    def _past_gate(self, dag: DAG, run: DagRunRecord, key: TIKey) -> str | None:
+        """``depends_on_past``: the facts about the previous run, for planning to decide on."""
+        task = dag.task_dict[key[0]]
+        if not (task.depends_on_past or task.wait_for_downstream):
+            return None
+        catchup = dag.catchup if dag.catchup is not None else self.settings.catchup_by_default
+        previous = self.store.previous_run(dag.dag_id, run.logical_date, include_manual=not catchup)
+        states: dict[str, list[TaskState | None]] = {}
+        if previous is not None:
+            wanted = [task.task_id, *(task.downstream_task_ids if task.wait_for_downstream else ())]
+            states = self.store.task_states(dag.dag_id, previous.run_id, wanted)
+        start, _ = planning.schedule_window(
+            dag_start_date=dag.start_date,
+            dag_end_date=None,
+            task_start_dates=[task.start_date],
+            task_end_dates=[None],
+        )
+        return planning.past_verdict(
+            depends_on_past=task.depends_on_past,
+            wait_for_downstream=task.wait_for_downstream,
+            catchup=catchup,
+            previous_logical_date=previous.logical_date if previous is not None else None,
+            task_start_date=start,
+            previous_states=states.get(task.task_id, []),
+            has_earlier_instances=self.store.ran_before(dag.dag_id, task.task_id, run.logical_date),
+            previous_downstream_states=[s for t, found in states.items() if t != task.task_id for s in found],
+        )
+
     # -- recovery -------------------------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """After a failed write, forget what this process holds in memory and read it back from the
+        store, as a scheduler starting afresh would (tries still running report as usual)."""
+        self.drivers.clear()
+        self.ready.clear()
+        self.waiting.clear()
+        self.waiting_count.clear()
+        self.orphans.clear()
+        self.next_info.clear()
+        self._next_poll = 0.0
+        self._adopt_leftovers()
 
     def _adopt_leftovers(self) -> None:
         """Runs a previous scheduler left running are driven again; its queued tries that never started

@@ -350,6 +350,42 @@ class SchedulingQueries:
             )
         return bool(done.rowcount)
 
+    def previous_run(self, dag_id: str, logical_date: dt.datetime, *, include_manual: bool) -> DagRunRecord | None:
+        """The run with the latest logical date before ``logical_date`` (manual ones only if asked)."""
+        from headwater.store.sql import run_record
+
+        r = t.dag_run
+        query = select(r).where(r.c.dag_id == dag_id, r.c.logical_date < logical_date)
+        if not include_manual:
+            query = query.where(r.c.run_type != "manual")
+        with self.engine.connect() as conn:
+            row = conn.execute(query.order_by(r.c.logical_date.desc()).limit(1)).first()
+        return run_record(row) if row is not None else None
+
+    def task_states(self, dag_id: str, run_id: str, task_ids: Iterable[str]) -> dict[str, list[TaskState | None]]:
+        """The states of every instance of these tasks in one run."""
+        ti = t.task_instance
+        found: dict[str, list[TaskState | None]] = {}
+        query = select(ti.c.task_id, ti.c.state).where(
+            ti.c.dag_id == dag_id, ti.c.run_id == run_id, ti.c.task_id.in_(list(task_ids))
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                found.setdefault(row.task_id, []).append(TaskState(row.state) if row.state else None)
+        return found
+
+    def ran_before(self, dag_id: str, task_id: str, logical_date: dt.datetime) -> bool:
+        """Whether the task has an instance in any run earlier than ``logical_date``."""
+        ti, r = t.task_instance, t.dag_run
+        query = (
+            select(ti.c.task_id)
+            .join(r, and_(r.c.dag_id == ti.c.dag_id, r.c.run_id == ti.c.run_id))
+            .where(ti.c.dag_id == dag_id, ti.c.task_id == task_id, r.c.logical_date < logical_date)
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def runs_between(self, dag_id: str, start: dt.datetime, end: dt.datetime) -> list[DagRunRecord]:
         """Runs whose logical date is within [start, end], oldest first."""
         from headwater.store.sql import run_record
