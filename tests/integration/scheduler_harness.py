@@ -167,6 +167,39 @@ class SchedulerHome:
         finally:
             store.close()
 
+    def wait_for_dags(self, *dag_ids: str, timeout: float = 30.0) -> None:
+        """Wait until the scheduler has recorded these DAGs (parsed its DAGs folder), so that CLI commands
+        issued next find them recorded instead of recording them at the same moment."""
+        self.wait_for(
+            f"the scheduler to record {', '.join(dag_ids)}",
+            lambda store: set(dag_ids) <= set(store.pause_flags()),
+            timeout,
+        )
+
+    def trigger(self, dag_id: str, *options: str) -> str:
+        """``headwater dags trigger DAG_ID [options]``; returns the run id it prints."""
+        return self.cli("dags", "trigger", dag_id, *options).stdout.strip()
+
+    def list_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """``headwater dags list-runs DAG_ID -o json``: one record per run, newest first."""
+        return self.cli("dags", "list-runs", dag_id, "-o", "json").json  # type: ignore[no-any-return]
+
+    def task_rows(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """``headwater tasks states-for-dag-run DAG_ID RUN_ID -o json``."""
+        return self.cli("tasks", "states-for-dag-run", dag_id, run_id, "-o", "json").json  # type: ignore[no-any-return]
+
+    def dag_list(self, timeout: float = 60.0) -> dict[str, Any]:
+        """``headwater dags list -o json`` (which exits 1 when a file fails to import)."""
+        done = subprocess.run(
+            [sys.executable, "-m", "headwater", "dags", "list", "-o", "json"],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            check=False,
+        )
+        return Cli(done.returncode, done.stdout, done.stderr).json  # type: ignore[no-any-return]
+
 
 def _label(ti: TaskInstanceRecord) -> str:
     return ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"

@@ -169,7 +169,8 @@ def list_dags(path: str | None, output: str) -> None:
     """List the DAGs in a file or folder (default: the DAGs folder), with import errors."""
     from headwater.dagbag import DagBag
 
-    bag = DagBag.load(path or _settings().dags_folder)
+    settings = _settings()
+    bag = DagBag.load(path or settings.dags_folder, timeout=settings.dagbag_import_timeout)
     rows = [
         {"dag_id": d.dag_id, "fileloc": d.fileloc, "schedule": d.timetable.summary, "tasks": len(d.task_dict)}
         for d in sorted(bag.dags.values(), key=lambda d: d.dag_id)

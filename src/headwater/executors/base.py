@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Protocol
@@ -147,6 +147,10 @@ class Executor(Protocol):
 
     @property
     def open_slots(self) -> int: ...
+
+    def terminate(self, keys: Iterable[tuple[str, str, str, int]]) -> None:
+        """Stop the tries running these task instances, if they run here; may do nothing."""
+        ...
 
     def warm(self, files: Sequence[str]) -> None:
         """Get ready to run tasks of these DAG files (start workers, import the files); may do nothing."""

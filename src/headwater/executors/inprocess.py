@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
@@ -32,6 +32,9 @@ class InProcessExecutor:
     def events(self, timeout: float = 0.0, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
         done, self._done = self._done, []
         yield from done
+
+    def terminate(self, keys: Iterable[tuple[str, str, str, int]]) -> None:
+        """Nothing runs between calls: a try ends before ``submit`` returns."""
 
     def warm(self, files: Sequence[str]) -> None:
         """Nothing to prepare: tasks run in this process, on DAGs already imported."""

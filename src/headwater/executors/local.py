@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -87,6 +87,13 @@ class LocalExecutor:
         for worker in self._workers:
             if worker.item is None:
                 worker.conn.send_bytes(json.dumps({"warm": list(files)}).encode())
+
+    def terminate(self, keys: Iterable[tuple[str, str, str, int]]) -> None:
+        """Stop the tries running these task instances (their state was changed from outside)."""
+        wanted = set(keys)
+        for worker in self._workers:
+            if worker.item is not None and worker.item.ti_key in wanted and worker.process.pid is not None:
+                os.kill(worker.process.pid, signal.SIGTERM)
 
     def _spawn(self) -> _Worker:
         ours, theirs = self._context.Pipe(duplex=True)
@@ -163,6 +170,7 @@ def worker_main(conn: Connection, heartbeat_interval: float) -> None:
     settings = Settings.load()
     store = SqlStore(settings.sql_alchemy_conn)
     process = TaskProcess(settings, store, heartbeat_interval=heartbeat_interval)
+    signal.signal(signal.SIGTERM, process.on_sigterm)
     try:
         while True:
             try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -69,6 +70,11 @@ class DagFileCache:
 T = TypeVar("T")
 
 
+class TaskTerminated(BaseException):
+    """Raised in the task's code when the try must stop; not an ``Exception``, so user code that catches
+    every error does not swallow it."""
+
+
 def _persist(write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A write that must happen (a try's claim or its outcome): retried, with a growing pause, while the
     database is locked or unreachable, so that a busy or restarting database never loses a result."""
@@ -118,8 +124,9 @@ class Heartbeat:
                 except DBAPIError as err:  # the next beat tries again; the lease has slack for this
                     log.warning("Could not renew the lease of %s: %s", item.ti_key, " ".join(str(err.orig).split()))
                     continue
-                if not renewed:
-                    log.warning("The lease of %s try %d was taken away.", item.ti_key, item.try_number)
+                if not renewed and self._current is item:
+                    log.warning("%s try %d is no longer running here; stopping it.", item.ti_key, item.try_number)
+                    os.kill(self.pid, signal.SIGTERM)
 
 
 @dataclass
@@ -134,6 +141,14 @@ class TaskProcess:
     _runs: dict[tuple[str, str], tuple[DagRunRecord, Any]] = field(default_factory=dict)
     """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
     _heartbeat: Heartbeat | None = None
+    running: bool = False
+    """Whether a task's code is running now: only then does SIGTERM stop it."""
+
+    def on_sigterm(self, _signum: int, _frame: object) -> None:
+        """SIGTERM stops the running task's code (the executor sends it when the try must end)."""
+        if self.running:
+            raise TaskTerminated("the try was stopped because its state was changed from outside")
+        raise SystemExit(0)  # an idle worker told to stop just stops
 
     def warm(self, files: list[str]) -> None:
         """Import DAG files ahead of their first task (errors surface when a task needs the file)."""
@@ -168,6 +183,7 @@ class TaskProcess:
             self._heartbeat = Heartbeat(self.store, pid, self.heartbeat_interval)
         with output_to(path), self._heartbeat.beating(item):
             try:
+                self.running = True
                 outcome, pushed = self._run(item, now)
             except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
                 log.error("%s", err)
@@ -175,6 +191,14 @@ class TaskProcess:
                     item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(err)
                 )
                 pushed = []
+            except TaskTerminated as stop:  # its state was changed from outside (cleared, run timed out)
+                log.warning("Task %r was stopped: %s", item.task_id, stop)
+                outcome = TaskOutcome(
+                    item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(stop)
+                )
+                pushed = []
+            finally:
+                self.running = False
         skipped = self._skips_of(item, outcome)
         end = TryEnd(
             state=outcome.state,

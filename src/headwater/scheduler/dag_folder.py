@@ -1,9 +1,18 @@
 """The DAGs folder as the scheduler sees it: files re-imported only when they change, each with a time
-limit, import errors per file, the other files unaffected."""
+limit, import errors per file, the other files unaffected.
+
+At start-up the folder is imported in the scheduler's process. After that, a changed file is first
+imported in a separate process under the time limit (a file that hangs or crashes there is recorded
+as an import error and goes no further), then imported for the scheduler on a background thread, so
+scheduling goes on while files are parsed.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +30,31 @@ class FolderChanges:
     reparsed_dags: set[str] = field(default_factory=set)
 
 
+@dataclass
+class _Parsed:
+    dags: dict[str, DAG]
+    error: str | None
+
+
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
     return (stat.st_mtime_ns, stat.st_size)
+
+
+def probe(path: Path, timeout: float | None) -> str | None:
+    """Import ``path`` in a process of its own under the time limit: None when it imports, else why not."""
+    limit = timeout or 30.0
+    command = [sys.executable, "-m", "headwater.scheduler.probe", str(path), str(limit)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=limit + 30, check=False)
+    except subprocess.TimeoutExpired:
+        return f"{path}: importing the file did not finish within {limit:g} s ([core] dagbag_import_timeout)"
+    if done.returncode == 0:
+        return None
+    return done.stdout.strip() or f"{path}: the import process exited with status {done.returncode}: {done.stderr}"
 
 
 class DagFolder:
@@ -37,33 +65,81 @@ class DagFolder:
         self.timeout = timeout
         self.bag = DagBag(folder.resolve() if folder.exists() else folder)
         self.stamps: dict[Path, tuple[int, int]] = {}
+        self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headwater-parse")
+        self._job: Future[dict[Path, _Parsed]] | None = None
 
     @property
     def dags(self) -> dict[str, DAG]:
         return self.bag.dags
 
     def refresh(self, *, force: bool = False) -> FolderChanges:
-        changes = FolderChanges()
+        """Take in what a background parse finished, notice files gone, and start parsing changed ones
+        (with ``force``, every file, here and now)."""
+        changes = self.collect()
         files = {p.resolve() for p in dag_files(self.folder)}
         for gone in [p for p in self.stamps if p not in files]:
             del self.stamps[gone]
-            for dag_id in [d for d, dag in self.bag.dags.items() if dag.fileloc == str(gone)]:
-                del self.bag.dags[dag_id]
+            self._forget(gone)
             if self.bag.import_errors.pop(str(gone), None) is not None:
                 changes.cleared_errors.append(str(gone))
             changes.changed = True
+        changed = []
         for path in sorted(files):
             stamp = _stamp(path)
-            if stamp is None or (not force and self.stamps.get(path) == stamp):
-                continue
-            self.stamps[path] = stamp
-            had_error = str(path) in self.bag.import_errors
-            self.bag.load_file(path, timeout=self.timeout)
-            changes.changed = True
-            error = self.bag.import_errors.get(str(path))
-            if error is not None:
-                changes.errors[str(path)] = error
-            elif had_error or force:
-                changes.cleared_errors.append(str(path))
-            changes.reparsed_dags.update(d for d, dag in self.bag.dags.items() if dag.fileloc == str(path))
+            if stamp is not None and (force or self.stamps.get(path) != stamp):
+                changed.append(path)
+                self.stamps[path] = stamp
+        if force:
+            for path in changed:
+                self.bag.load_file(path, timeout=self.timeout)
+                self._note(path, changes)
+        elif changed:
+            if self._job is not None:  # one parse at a time: these files are looked at again next refresh
+                for path in changed:
+                    del self.stamps[path]
+            else:
+                self._job = self._parser.submit(self._parse, changed)
         return changes
+
+    def collect(self) -> FolderChanges:
+        """The results of a finished background parse (nothing while it runs)."""
+        changes = FolderChanges()
+        if self._job is None or not self._job.done():
+            return changes
+        parsed, self._job = self._job.result(), None
+        for path, result in parsed.items():
+            self._forget(path)
+            self.bag.import_errors.pop(str(path), None)
+            if result.error is not None:
+                self.bag.import_errors[str(path)] = result.error
+            self.bag.dags.update(result.dags)
+            self._note(path, changes)
+        return changes
+
+    def close(self) -> None:
+        self._parser.shutdown(wait=False, cancel_futures=True)
+
+    def _parse(self, paths: list[Path]) -> dict[Path, _Parsed]:
+        parsed: dict[Path, _Parsed] = {}
+        for path in paths:
+            error = probe(path, self.timeout)
+            if error is not None:
+                parsed[path] = _Parsed({}, error)
+                continue
+            bag = DagBag(self.bag.path)
+            bag.load_file(path)
+            parsed[path] = _Parsed(dict(bag.dags), bag.import_errors.get(str(path)))
+        return parsed
+
+    def _forget(self, path: Path) -> None:
+        for dag_id in [d for d, dag in self.bag.dags.items() if dag.fileloc == str(path)]:
+            del self.bag.dags[dag_id]
+
+    def _note(self, path: Path, changes: FolderChanges) -> None:
+        changes.changed = True
+        error = self.bag.import_errors.get(str(path))
+        if error is not None:
+            changes.errors[str(path)] = error
+        else:
+            changes.cleared_errors.append(str(path))
+        changes.reparsed_dags.update(d for d, dag in self.bag.dags.items() if dag.fileloc == str(path))

@@ -34,7 +34,7 @@ from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning import TIKey
 from headwater.runtime.environment import run_environment
 from headwater.scheduler.control import dag_entry
-from headwater.scheduler.dag_folder import DagFolder
+from headwater.scheduler.dag_folder import DagFolder, FolderChanges
 from headwater.scheduler.dagruns import missing_instances, new_run
 from headwater.scheduler.run_driver import RunDriver
 from headwater.scheduler.wakeup import WakeSocket
@@ -100,12 +100,15 @@ class Scheduler:
 
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
         """Loop until ``stop()`` is called (a signal handler) or ``until()`` says so."""
-        self.start()
         backoff = 0.0
+        started = False
         try:
             while not self._stopping and not (until is not None and until()):
                 try:
-                    if backoff:
+                    if not started:
+                        self.start()
+                        started = True
+                    elif backoff:
                         self._recover()
                     self.loop_once()
                     backoff = 0.0
@@ -118,6 +121,7 @@ class Scheduler:
                     )
                     time.sleep(backoff)
         finally:
+            self.folder.close()
             self.wake.close()
             self.executor.shutdown(wait=True)
 
@@ -189,6 +193,8 @@ class Scheduler:
 
     def _plan_and_queue(self) -> None:
         for key, driver in self.drivers.items():
+            if self._paused_run(driver):
+                continue
             if driver.changed or driver.next_retry() is not None:
                 for ti_key in driver.advance():
                     self._wait_for_slot(key, driver, ti_key)
@@ -198,7 +204,7 @@ class Scheduler:
             driver.flush()
         for item in items:
             self.executor.submit(item)
-        for key in [k for k, d in self.drivers.items() if not d.changed and not d.inflight]:
+        for key in [k for k, d in self.drivers.items() if not d.changed and not d.inflight and not self._paused_run(d)]:
             if self.waiting_count.get(key):
                 continue
             finished = self.drivers[key].finish_if_done()
@@ -226,11 +232,19 @@ class Scheduler:
         if not self.waiting or open_slots <= 0:
             return []
         examined: list[planning.Candidate] = []
+        paused: list[tuple[Any, planning.Candidate]] = []
         limit = open_slots * 4 + 16
         while self.ready and len(examined) < limit:
-            _, candidate = heapq.heappop(self.ready)
-            if self.waiting.get(candidate.key) is candidate:
+            entry = heapq.heappop(self.ready)
+            candidate = entry[1]
+            if self.waiting.get(candidate.key) is not candidate:
+                continue
+            if self._paused_run(self.drivers[candidate.key[:2]]):
+                paused.append(entry)  # it starts when its DAG is unpaused
+            else:
                 examined.append(candidate)
+        for entry in paused:
+            heapq.heappush(self.ready, entry)
         pool_used: Counter[str] = Counter()
         dag_used: Counter[str] = Counter()
         for (dag_id, _), driver in self.drivers.items():
@@ -265,6 +279,10 @@ class Scheduler:
             items.extend(self.drivers[run_key].queue(keys))
         return items
 
+    def _paused_run(self, driver: RunDriver) -> bool:
+        """A run of a paused DAG starts nothing new (its running tasks finish); backfill runs go on."""
+        return driver.run.backfill_id is None and self.paused.get(driver.run.dag_id, False)
+
     def _forget(self, run_key: RunKey) -> None:
         """Drop a run that ended or is reloaded; its entries in the ready heap are skipped lazily."""
         del self.drivers[run_key]
@@ -278,6 +296,8 @@ class Scheduler:
         if time.monotonic() >= self._next_listing:
             self._next_listing = time.monotonic() + self.settings.dag_dir_list_interval
             self._refresh_dags()
+        else:
+            self._take_parsed(self.folder.collect())
         self.paused = self.store.pause_flags()
         self.pools = {name: slots for name, (slots, _) in self.store.pools().items()}
         self._create_scheduled_runs()
@@ -288,7 +308,9 @@ class Scheduler:
             driver.changed |= driver.held_by_past
 
     def _refresh_dags(self, *, force: bool = False) -> None:
-        changes = self.folder.refresh(force=force)
+        self._take_parsed(self.folder.refresh(force=force))
+
+    def _take_parsed(self, changes: FolderChanges) -> None:
         if not changes.changed:
             return
         for filename, error in changes.errors.items():
@@ -515,7 +537,9 @@ class Scheduler:
             started = driver.run.start_date
             if timeout is None or started is None or now - to_utc(started) <= timeout:
                 continue
+            running = [(key[0], key[1], *ti_key) for ti_key in driver.active()]
             final = driver.fail_run(f"dagrun_timeout of {timeout} exceeded")
+            self.executor.terminate(running)
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
             self._forget(key)
 

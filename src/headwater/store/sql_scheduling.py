@@ -136,15 +136,25 @@ class SchedulingQueries:
         entries = list(entries)
         d = t.dag
         with self.engine.begin() as conn:
-            known = {r.dag_id: r.is_paused for r in conn.execute(select(d.c.dag_id, d.c.is_paused))}
-            for e in entries:
+            for e in entries:  # another process may record the same new DAG at the same moment: first one wins
                 values = {"fileloc": e.fileloc, "schedule": e.schedule, "last_parsed": now, "is_active": True}
-                if e.dag_id in known:
-                    conn.execute(update(d).where(d.c.dag_id == e.dag_id).values(values))
-                else:
-                    conn.execute(insert(d).values(dag_id=e.dag_id, is_paused=e.paused_at_creation, **values))
-                    known[e.dag_id] = e.paused_at_creation
+                conn.execute(
+                    self._insert_ignoring_duplicates(d).values(
+                        dag_id=e.dag_id, is_paused=e.paused_at_creation, **values
+                    )
+                )
+                conn.execute(update(d).where(d.c.dag_id == e.dag_id).values(values))
+            known = {r.dag_id: bool(r.is_paused) for r in conn.execute(select(d.c.dag_id, d.c.is_paused))}
         return {e.dag_id: known[e.dag_id] for e in entries}
+
+    def _insert_ignoring_duplicates(self, table: Any) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
 
     def pause_flags(self) -> dict[str, bool]:
         with self.engine.connect() as conn:
