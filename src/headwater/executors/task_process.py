@@ -139,6 +139,7 @@ class TaskProcess:
     hostname: str = field(default_factory=socket.gethostname)
     heartbeat_interval: float = 5.0
     _runs: dict[tuple[str, str], tuple[DagRunRecord, Any]] = field(default_factory=dict)
+    _base_context: tuple[Any, dict[str, Any]] = (None, {})
     """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
     _heartbeat: Heartbeat | None = None
     running: bool = False
@@ -228,6 +229,11 @@ class TaskProcess:
             settings=self.settings,
             xcom_loader=lambda task_id: self.store.xcoms_of(item.dag_id, item.run_id, task_id),
         )
+        base_key = (id(dag), item.dag_id, item.run_id)
+        if self._base_context[0] == base_key:  # the run's part of the context is the same for all its tasks
+            env._base = self._base_context[1]
+        else:
+            self._base_context = (base_key, env.base_context())
         mapped_kwargs: dict[str, Any] | None = None
         unrendered: frozenset[str] | None = None
         if task.is_mapped and item.map_index >= 0:

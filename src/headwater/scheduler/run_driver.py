@@ -156,11 +156,16 @@ class RunDriver:
         return min(self.retry_at.values(), default=None)
 
     def queue(self, keys: Iterable[TIKey]) -> list[WorkItem]:
-        """Hand admitted instances to the executor: each becomes ``queued`` with its next try number."""
+        """Hand admitted instances to the executor: each becomes ``queued`` with its next try number (in
+        memory: the store sees the try when a worker claims it, and a try never claimed leaves no trace)."""
         items = []
         now = self.env.now()
         for key in keys:
-            rec = self._touch(key)
+            rec = self.records[key]
+            if key in self._new:  # an instance the store has not seen yet is recorded queued
+                self._dirty[key] = rec
+            else:  # nothing to write: the worker's claim of the try records it (one write fewer per task)
+                self._dirty.pop(key, None)
             rec.state = TaskState.QUEUED
             rec.try_number += 1
             rec.queued_at = now
@@ -219,6 +224,8 @@ class RunDriver:
         self.records[key] = stored
         self._dirty.pop(key, None)
         state = stored.state
+        if state is TaskState.SCHEDULED:  # a try handed over but never claimed: decide again
+            state = stored.state = None
         if state is TaskState.UP_FOR_RETRY and stored.next_retry_at is not None:
             self.retry_at[key] = stored.next_retry_at
         self._set(key, state)

@@ -226,25 +226,14 @@ class Scheduler:
         self.waiting_count[run_key] += 1
 
     def _admit(self) -> list[WorkItem]:
-        """Start the best ready instances that fit: planning decides who, in Airflow's order. Like
-        Airflow's ``max_tis_per_query``, only the first few in that order are examined per loop."""
+        """Start the best ready instances that fit: planning decides who, in Airflow's order.
+
+        Candidates are taken from the heap a slot's worth at a time, so when the best ones fit nothing
+        else is looked at (nor gets a waiting reason written). Like Airflow's ``max_tis_per_query``, at
+        most a few times the open slots are examined per loop."""
         open_slots = self.executor.open_slots
         if not self.waiting or open_slots <= 0:
             return []
-        examined: list[planning.Candidate] = []
-        paused: list[tuple[Any, planning.Candidate]] = []
-        limit = open_slots * 4 + 16
-        while self.ready and len(examined) < limit:
-            entry = heapq.heappop(self.ready)
-            candidate = entry[1]
-            if self.waiting.get(candidate.key) is not candidate:
-                continue
-            if self._paused_run(self.drivers[candidate.key[:2]]):
-                paused.append(entry)  # it starts when its DAG is unpaused
-            else:
-                examined.append(candidate)
-        for entry in paused:
-            heapq.heappush(self.ready, entry)
         pool_used: Counter[str] = Counter()
         dag_used: Counter[str] = Counter()
         for (dag_id, _), driver in self.drivers.items():
@@ -252,32 +241,58 @@ class Scheduler:
                 rec = driver.records[ti_key]
                 pool_used[rec.pool] += rec.pool_slots
                 dag_used[dag_id] += 1
-        dags = {c.key[0] for c in examined}
-        admission = planning.admit(
-            examined,
-            pool_open={name: size - pool_used[name] for name, size in self.pools.items()},
-            pool_size=dict(self.pools),
-            dag_open={d: self.dags[d].max_active_tasks - dag_used[d] if d in self.dags else 0 for d in dags},
-            open_slots=open_slots,
-        )
+        set_aside: list[tuple[Any, planning.Candidate]] = []
         chosen: dict[RunKey, list[TIKey]] = {}
-        for candidate in admission.admitted:
-            dag_id, run_id, task_id, map_index = candidate.key
-            del self.waiting[candidate.key]
-            self.waiting_count[(dag_id, run_id)] -= 1
-            chosen.setdefault((dag_id, run_id), []).append((task_id, map_index))
-        for candidate, reason in admission.waiting:
-            heapq.heappush(self.ready, (planning.admission_order(candidate), candidate))
-            dag_id, run_id, task_id, map_index = candidate.key
-            driver = self.drivers[(dag_id, run_id)]
-            rec = driver.records[(task_id, map_index)]
-            if rec.reason != reason:
-                rec.reason = reason
-                driver.touch((task_id, map_index))
+        budget = open_slots * 4 + 16
+        while open_slots > 0 and budget > 0 and self.ready:
+            batch = self._take_ready(min(open_slots, budget), set_aside)
+            if not batch:
+                break
+            budget -= len(batch)
+            dags = {c.key[0] for c in batch}
+            admission = planning.admit(
+                batch,
+                pool_open={name: size - pool_used[name] for name, size in self.pools.items()},
+                pool_size=dict(self.pools),
+                dag_open={d: self.dags[d].max_active_tasks - dag_used[d] if d in self.dags else 0 for d in dags},
+                open_slots=open_slots,
+            )
+            for candidate in admission.admitted:
+                dag_id, run_id, task_id, map_index = candidate.key
+                del self.waiting[candidate.key]
+                self.waiting_count[(dag_id, run_id)] -= 1
+                chosen.setdefault((dag_id, run_id), []).append((task_id, map_index))
+                pool_used[candidate.pool] += candidate.pool_slots
+                dag_used[dag_id] += 1
+                open_slots -= 1
+            for candidate, reason in admission.waiting:
+                set_aside.append((planning.admission_order(candidate), candidate))
+                driver = self.drivers[candidate.key[:2]]
+                rec = driver.records[candidate.key[2:]]
+                if rec.reason != reason:
+                    rec.reason = reason
+                    driver.touch(candidate.key[2:])
+        for entry in set_aside:
+            heapq.heappush(self.ready, entry)
         items: list[WorkItem] = []
         for run_key, keys in chosen.items():
             items.extend(self.drivers[run_key].queue(keys))
         return items
+
+    def _take_ready(self, count: int, set_aside: list[tuple[Any, planning.Candidate]]) -> list[planning.Candidate]:
+        """Up to ``count`` waiting candidates from the top of the heap (stale entries dropped; those of
+        paused runs set aside)."""
+        batch: list[planning.Candidate] = []
+        while self.ready and len(batch) < count:
+            entry = heapq.heappop(self.ready)
+            candidate = entry[1]
+            if self.waiting.get(candidate.key) is not candidate:
+                continue
+            if self._paused_run(self.drivers[candidate.key[:2]]):
+                set_aside.append(entry)  # it starts when its DAG is unpaused
+            else:
+                batch.append(candidate)
+        return batch
 
     def _paused_run(self, driver: RunDriver) -> bool:
         """A run of a paused DAG starts nothing new (its running tasks finish); backfill runs go on."""

@@ -72,15 +72,28 @@ class _HotStatements:
             ti.c.map_index == bindparam("b_map_index"),
         )
         running = and_(key, ti.c.state == TaskState.RUNNING.value, ti.c.try_number == bindparam("b_try"))
+        waiting = (None, TaskState.SCHEDULED.value, TaskState.UP_FOR_RETRY.value)
         self.begin_try = (
             update(ti)
             .where(
                 key,
-                ti.c.state == TaskState.QUEUED.value,
-                ti.c.try_number == bindparam("b_try"),
-                ti.c.queued_by.is_not_distinct_from(bindparam("b_queued_by", type_=ti.c.queued_by.type)),
+                or_(
+                    # handed over straight from the scheduler's memory: the row still shows the last try
+                    and_(
+                        or_(ti.c.state.is_(None), ti.c.state.in_(waiting[1:])),
+                        ti.c.try_number == bindparam("b_try") - 1,
+                    ),
+                    # recorded as queued first (a message that may wait in a broker)
+                    and_(
+                        ti.c.state == TaskState.QUEUED.value,
+                        ti.c.try_number == bindparam("b_try"),
+                        ti.c.queued_by.is_not_distinct_from(bindparam("b_queued_by", type_=ti.c.queued_by.type)),
+                    ),
+                ),
             )
             .values(
+                try_number=bindparam("b_try"),
+                queued_by=bindparam("b_queued_by", type_=ti.c.queued_by.type),
                 state=bindparam("state"),
                 start_date=bindparam("start_date"),
                 hostname=bindparam("hostname"),
