@@ -59,7 +59,8 @@ def test_dry_run_lists_the_inclusive_range_and_creates_nothing(site: SchedulerHo
     assert site.cli("dags", "list-runs", "daily", "-o", "json").json == []
 
 
-def test_a_backfill_runs_every_date_even_while_the_dag_is_paused(site: SchedulerHome, tmp_path: Path) -> None:
+def test_a_backfill_runs_every_date_even_while_the_dag_is_paused(any_site: SchedulerHome, tmp_path: Path) -> None:
+    site = any_site
     log = _daily(site, tmp_path)
     site.start_scheduler()
 

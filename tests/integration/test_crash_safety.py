@@ -75,6 +75,35 @@ def test_a_task_that_kills_its_own_process_fails_with_the_exit_status(site: Sche
     assert _runs_of(marks, "a") == [1]
 
 
+def test_a_task_that_segfaults_fails_with_the_signal_and_is_retried(site: SchedulerHome, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    site.write_dag(
+        f"""
+        import ctypes, datetime as dt
+        from headwater import DAG
+        from headwater.operators.python import PythonOperator
+
+        def crash(ti):
+            with open({str(marks / "tries")!r}, "a") as f:
+                f.write(f"{{ti.try_number}}\\n")
+            if ti.try_number == 1:
+                ctypes.string_at(0)  # reads address 0: SIGSEGV
+
+        with DAG("segv", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+            PythonOperator(task_id="crash", python_callable=crash, retries=1, retry_delay=dt.timedelta(0))
+        """
+    )
+    site.start_scheduler()
+    run_id = site.cli("dags", "trigger", "segv").stdout.strip()
+
+    run = site.wait_for_run("segv", run_id)
+
+    assert run.state.value == "success"
+    assert (marks / "tries").read_text().split() == ["1", "2"]
+    assert site.instances("segv", run_id)["crash"].try_number == 2
+
+
 def test_a_lost_try_is_retried_when_retries_remain(site: SchedulerHome, tmp_path: Path) -> None:
     marks = _chain(site, tmp_path, die=9, retries=1)
     site.start_scheduler()
@@ -105,8 +134,9 @@ def test_a_worker_killed_by_sigkill_mid_task_is_declared_lost_with_why(site: Sch
 
 
 def test_the_scheduler_killed_mid_run_resumes_without_rerunning_what_succeeded(
-    site: SchedulerHome, tmp_path: Path
+    any_site: SchedulerHome, tmp_path: Path
 ) -> None:
+    site = any_site
     marks = _chain(site, tmp_path, pause=1.5)
     first = site.start_scheduler()
     run_id = site.cli("dags", "trigger", "chain").stdout.strip()
@@ -122,8 +152,9 @@ def test_the_scheduler_killed_mid_run_resumes_without_rerunning_what_succeeded(
 
 
 def test_the_scheduler_and_its_workers_killed_together_lose_only_the_running_try(
-    site: SchedulerHome, tmp_path: Path
+    any_site: SchedulerHome, tmp_path: Path
 ) -> None:
+    site = any_site
     marks = _chain(site, tmp_path, pause=30, retries=1)
     first = site.start_scheduler()
     run_id = site.cli("dags", "trigger", "chain").stdout.strip()
