@@ -88,10 +88,10 @@ class SchedulerHome:
             raise AssertionError(f"headwater {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return result
 
-    def start_scheduler(self) -> subprocess.Popen[bytes]:
+    def start_scheduler(self, command: str = "scheduler") -> subprocess.Popen[bytes]:
         log = open(self.home / f"scheduler-{len(self.processes)}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
-            [sys.executable, "-m", "headwater", "scheduler"],
+            [sys.executable, "-m", "headwater", command],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -35,9 +35,11 @@ def test_a_task_waits_for_its_previous_run_and_the_first_run_is_never_blocked(
     site.wait_for_run("incremental", first)
     held = site.wait_for(
         "the second day's load to say why it waits",
-        lambda store: (ti := store.instance("incremental", second, "load", -1)) is not None
-        and "depends_on_past" in (ti.reason or "")
-        and ti,
+        lambda store: (
+            (ti := store.instance("incremental", second, "load", -1)) is not None
+            and "depends_on_past" in (ti.reason or "")
+            and ti
+        ),
     )
     assert held.state is None and held.try_number == 0
     assert site.states("incremental", first) == {"load": "failed"}

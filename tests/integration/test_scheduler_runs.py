@@ -101,3 +101,29 @@ def test_a_scheduled_dag_catches_up_its_missed_intervals(site: SchedulerHome) ->
     first = min(runs, key=lambda r: r.logical_date)
     assert first.data_interval_end.isoformat() == "2024-01-02T00:00:00+00:00"
     assert all(r.run_type == "scheduled" and not r.external_trigger for r in runs)
+
+
+def test_dags_list_speaks_yaml_too(site: SchedulerHome) -> None:
+    site.write_dag(BRANCHING)
+    site.write_dag("from headwater import DAG\nraise RuntimeError('broken on purpose')\n", "broken.py")
+
+    import yaml
+
+    listed = yaml.safe_load(site.cli("dags", "list", "-o", "yaml", check=False).stdout)
+
+    assert [d["dag_id"] for d in listed["dags"]] == ["branching"]
+    (error,) = listed["import_errors"].values()
+    assert "broken.py:2: RuntimeError: broken on purpose" in error
+
+
+def test_standalone_creates_the_dags_folder_and_runs_what_is_put_there(site: SchedulerHome) -> None:
+    assert not site.dags.exists()
+    site.start_scheduler("standalone")
+    site.wait_for("the DAGs folder", lambda _: site.dags.is_dir())
+
+    site.write_dag(BRANCHING)
+    site.wait_for("the new DAG to be seen", lambda store: "branching" in store.pause_flags())
+    run_id = site.cli("dags", "trigger", "branching").stdout.strip()
+
+    assert site.wait_for_run("branching", run_id).state.value == "success"
+    assert "put DAG files in" in site.scheduler_log()

@@ -103,9 +103,28 @@ def scheduler_command() -> click.Command:
     return scheduler
 
 
+def standalone_command(scheduler: click.Command) -> click.Command:
+    @click.command("standalone")
+    @click.pass_context
+    def standalone(ctx: click.Context) -> None:
+        """Everything a laptop needs: the DAGs folder (created if missing) and the scheduler, on SQLite."""
+        settings = _settings()
+        settings.dags_folder.mkdir(parents=True, exist_ok=True)
+        click.echo(
+            f"headwater standalone: put DAG files in {settings.dags_folder}; new DAGs start paused "
+            "(`headwater dags unpause DAG_ID`); Ctrl-C stops.",
+            err=True,
+        )
+        ctx.invoke(scheduler)
+
+    return standalone
+
+
 def register(main: click.Group, dags: click.Group) -> None:
     """Add the commands to the ``headwater`` group and its ``dags`` group."""
-    main.add_command(scheduler_command())
+    scheduler = scheduler_command()
+    main.add_command(scheduler)
+    main.add_command(standalone_command(scheduler))
 
     @dags.command("trigger")
     @click.argument("dag_id")

@@ -164,7 +164,7 @@ def test_dag(
 
 @dags.command("list")
 @click.argument("path", required=False)
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
+@click.option("-o", "--output", type=click.Choice(["table", "json", "yaml"]), default="table")
 def list_dags(path: str | None, output: str) -> None:
     """List the DAGs in a file or folder (default: the DAGs folder), with import errors."""
     from headwater.dagbag import DagBag
@@ -177,6 +177,10 @@ def list_dags(path: str | None, output: str) -> None:
     ]
     if output == "json":
         click.echo(json.dumps({"dags": rows, "import_errors": bag.import_errors}, indent=2))
+    elif output == "yaml":
+        import yaml
+
+        click.echo(yaml.safe_dump({"dags": rows, "import_errors": bag.import_errors}, sort_keys=False).rstrip())
     else:
         for row in rows:
             click.echo(f"{row['dag_id']:<40} {row['schedule']:<15} {row['tasks']:>4} tasks  {row['fileloc']}")
