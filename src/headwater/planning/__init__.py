@@ -38,6 +38,7 @@ from headwater.planning.outcomes import (
     retry_delay,
     run_outcome,
     state_after_failure,
+    timed_out_run,
 )
 from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
 from headwater.planning.past import past_verdict
@@ -86,5 +87,6 @@ __all__ = [
     "short_circuit_skips",
     "skipped_instances",
     "state_after_failure",
+    "timed_out_run",
     "verdict_for",
 ]

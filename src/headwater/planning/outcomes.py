@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from headwater.model.states import FAILED_STATES, SUCCESS_STATES, TERMINAL_STATES, DagRunState, TaskState
 from headwater.planning.shape import DagShape, TIKey
@@ -64,3 +64,14 @@ def run_outcome(shape: DagShape, states: Mapping[TIKey, TaskState | None]) -> tu
     if all(s in SUCCESS_STATES for s in leaf_states.values()):
         return DagRunState.SUCCESS, "every leaf task succeeded or was skipped"
     return DagRunState.FAILED, "a leaf task ended in an unexpected state"
+
+
+def timed_out_run(
+    states: Mapping[TIKey, TaskState | None], *, started: datetime, timeout: timedelta | None, now: datetime
+) -> tuple[list[TIKey], str] | None:
+    """``dagrun_timeout``: None while the run is within it; else, as in Airflow, the run fails and every
+    unfinished instance (a running one too) is skipped: returns those instances and the reason."""
+    if timeout is None or now - started <= timeout:
+        return None
+    unfinished = [key for key, state in states.items() if state not in TERMINAL_STATES]
+    return unfinished, f"dagrun_timeout of {timeout} exceeded"

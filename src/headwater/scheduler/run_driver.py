@@ -244,24 +244,26 @@ class RunDriver:
 
     def finish_if_done(self) -> DagRunRecord | None:
         """End the run when its leaves say so, or when nothing can ever run again."""
-        if self.inflight or self.changed:
-            return None
+        if self.inflight or self.changed or self.retry_at or self.held_by_past:
+            return None  # something is still to happen: no need to look at every instance
         state, reason = planning.run_outcome(self.shape, self.snapshot.states)
         if state is None:
-            if (
-                self.retry_at
-                or self.held_by_past
-                or any(s is TaskState.SCHEDULED for s in self.snapshot.states.values())
-            ):
+            if any(s is TaskState.SCHEDULED for s in self.snapshot.states.values()):
                 return None
             state, reason = DagRunState.FAILED, "deadlock: unfinished tasks can never run"
         return self._finish(state, reason)
 
-    def fail_run(self, reason: str) -> DagRunRecord:
-        """End the run now as failed (``dagrun_timeout``): unfinished instances are skipped."""
-        for key, state in list(self.snapshot.states.items()):
-            if state not in TERMINAL_STATES:
-                self._end(key, TaskState.SKIPPED, reason, self.number)
+    def time_out(self, now: Any, timeout: Any) -> DagRunRecord | None:
+        """End the run as failed if it ran past ``dagrun_timeout`` (planning says which instances are skipped)."""
+        started = self.run.start_date
+        if started is None:
+            return None
+        decided = planning.timed_out_run(self.snapshot.states, started=started, timeout=timeout, now=now)
+        if decided is None:
+            return None
+        skipped, reason = decided
+        for key in skipped:
+            self._end(key, TaskState.SKIPPED, reason, self.number)
         return self._finish(DagRunState.FAILED, reason)
 
     def flush(self) -> None:

@@ -548,12 +548,10 @@ class Scheduler:
         now = self.clock()
         for key, driver in list(self.drivers.items()):
             dag = self.dags.get(key[0])
-            timeout = dag.dagrun_timeout if dag is not None else None
-            started = driver.run.start_date
-            if timeout is None or started is None or now - to_utc(started) <= timeout:
-                continue
             running = [(key[0], key[1], *ti_key) for ti_key in driver.active()]
-            final = driver.fail_run(f"dagrun_timeout of {timeout} exceeded")
+            final = driver.time_out(now, dag.dagrun_timeout if dag is not None else None)
+            if final is None:
+                continue
             self.executor.terminate(running)
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
             self._forget(key)

@@ -4,7 +4,7 @@ leaves, what a failed try becomes, how long to wait before a retry, and how a ma
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -20,6 +20,7 @@ from headwater.planning.outcomes import (
     retry_delay,
     run_outcome,
     state_after_failure,
+    timed_out_run,
 )
 
 SUCCESS, FAILED, SKIPPED, UPSTREAM_FAILED = (
@@ -171,3 +172,28 @@ class TestExpansionKeys:
         """Expanding over [] keeps a single instance with map index -1, skipped with a fixed reason."""
         assert expansion_keys("double", 0) == [("double", -1)]
         assert EMPTY_EXPANSION_REASON == "mapped over an empty list: nothing to run"
+
+
+class TestTimedOutRun:
+    START = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def test_within_its_timeout_a_run_goes_on(self) -> None:
+        states = {("a", -1): TaskState.RUNNING}
+        assert timed_out_run(states, started=self.START, timeout=timedelta(hours=1), now=self.START) is None
+        assert timed_out_run(states, started=self.START, timeout=None, now=self.START + timedelta(days=9)) is None
+
+    def test_past_it_every_unfinished_instance_is_skipped_running_ones_too(self) -> None:
+        states = {
+            ("done", -1): TaskState.SUCCESS,
+            ("running", -1): TaskState.RUNNING,
+            ("waiting", -1): None,
+            ("retrying", -1): TaskState.UP_FOR_RETRY,
+            ("failed", -1): TaskState.FAILED,
+        }
+        decided = timed_out_run(
+            states, started=self.START, timeout=timedelta(minutes=5), now=self.START + timedelta(minutes=6)
+        )
+        assert decided is not None
+        skipped, reason = decided
+        assert sorted(skipped) == [("retrying", -1), ("running", -1), ("waiting", -1)]
+        assert reason == "dagrun_timeout of 0:05:00 exceeded"
