@@ -127,3 +127,19 @@ def test_standalone_creates_the_dags_folder_and_runs_what_is_put_there(site: Sch
 
     assert site.wait_for_run("branching", run_id).state.value == "success"
     assert "put DAG files in" in site.scheduler_log()
+
+
+def test_a_second_scheduler_on_the_same_home_refuses_to_start(any_site: SchedulerHome) -> None:
+    site = any_site
+    site.write_dag(BRANCHING)
+    site.start_scheduler()
+    site.wait_for("the first scheduler to be up", lambda store: "branching" in store.pause_flags())
+
+    second = site.start_scheduler()
+    code = second.wait(timeout=60)
+    site.processes.remove(second)  # expected to end; the harness watches the others
+
+    assert code != 0
+    assert "Another scheduler" in site.scheduler_log() and "already runs" in site.scheduler_log()
+    run_id = site.cli("dags", "trigger", "branching").stdout.strip()
+    assert site.wait_for_run("branching", run_id).state.value == "success"  # the first one still works

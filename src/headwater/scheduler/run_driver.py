@@ -130,6 +130,7 @@ class RunDriver:
                 if decision.action is Action.RUN:
                     held = self.past_gate(decision.key) if self.past_gate is not None else None
                     if held is not None:  # depends_on_past: asked again when the scheduler looks next
+                        self.retry_at.pop(decision.key, None)
                         rec = self._touch(decision.key)
                         rec.reason, rec.pass_number = held, self.number
                         self.held_by_past.add(decision.key[0])
@@ -193,8 +194,8 @@ class RunDriver:
         """Take in what an executor reported (written by the worker already when ``recorded``)."""
         key = (event.item.task_id, event.item.map_index)
         rec = self.records.get(key)
-        if rec is None or rec.try_number != event.item.try_number:
-            return  # a try of an earlier life of this instance (cleared since)
+        if rec is None or rec.try_number != event.item.try_number or key not in self.inflight:
+            return  # a try of an earlier life of this instance (cleared since), or already taken in
         if event.kind is EventKind.ENDED and event.outcome is not None:
             if not event.recorded:
                 self.changed |= self._apply(event.outcome, self.number)
@@ -391,6 +392,7 @@ class RunDriver:
             xcoms_cleared=cleared,
             xcoms_added=added,
             run=run,
+            guarded=self.queued_by is not None,
         )
         self.store.record(changes)  # on failure the changes stay pending, written by the next flush
         self._new -= set(self._dirty)

@@ -89,6 +89,8 @@ class Scheduler:
         self._next_listing = 0.0
         self._stopping = False
         self._admitted_last = False
+        self.lock: Any = None
+        """Held while this scheduler runs (see ``service.SchedulerLock``); released when it stops."""
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -123,13 +125,15 @@ class Scheduler:
         finally:
             self.folder.close()
             self.wake.close()
+            if self.lock is not None:
+                self.lock.release()
             self.executor.shutdown(wait=True)
 
     def stop(self) -> None:
         self._stopping = True
 
     def loop_once(self) -> None:
-        busy = any(d.changed for d in self.drivers.values()) or (
+        busy = any(d.changed and not self._paused_run(d) for d in self.drivers.values()) or (
             self._admitted_last and self.waiting and self.executor.open_slots > 0
         )
         timeout = 0.0 if busy else self._idle_timeout()
@@ -145,7 +149,7 @@ class Scheduler:
         now = self.clock()
         for driver in self.drivers.values():
             due = driver.next_retry()
-            if due is not None:
+            if due is not None and not self._paused_run(driver):
                 wake = min(wake, (due - now).total_seconds())
         return max(0.0, min(wake, self.settings.poll_interval))
 
@@ -222,8 +226,9 @@ class Scheduler:
             driver.run.logical_date,
         )
         heapq.heappush(self.ready, (planning.admission_order(candidate), candidate))
+        if candidate.key not in self.waiting:
+            self.waiting_count[run_key] += 1
         self.waiting[candidate.key] = candidate
-        self.waiting_count[run_key] += 1
 
     def _admit(self) -> list[WorkItem]:
         """Start the best ready instances that fit: planning decides who, in Airflow's order.
@@ -288,7 +293,12 @@ class Scheduler:
             candidate = entry[1]
             if self.waiting.get(candidate.key) is not candidate:
                 continue
-            if self._paused_run(self.drivers[candidate.key[:2]]):
+            driver = self.drivers[candidate.key[:2]]
+            if driver.snapshot.states.get(candidate.key[2:]) is not TaskState.SCHEDULED:
+                del self.waiting[candidate.key]  # decided otherwise since (a lost try adopted, say)
+                self.waiting_count[candidate.key[:2]] -= 1
+                continue
+            if self._paused_run(driver):
                 set_aside.append(entry)  # it starts when its DAG is unpaused
             else:
                 batch.append(candidate)
@@ -342,6 +352,7 @@ class Scheduler:
 
     def _create_scheduled_runs(self) -> None:
         now = self.clock()
+        queued = Counter(r.dag_id for r in self.store.runs(states=[DagRunState.QUEUED]) if r.backfill_id is None)
         for dag_id, dag in self.dags.items():
             if self.paused.get(dag_id, True):
                 continue
@@ -357,9 +368,10 @@ class Scheduler:
                 self.next_info[dag_id] = self._next_info(dag, last, now)
             info = self.next_info[dag_id]
             while info is not None and info.run_after <= now:
-                if self._active_runs(dag_id) >= dag.max_active_runs:
-                    break
+                if self._active_runs(dag_id) + queued[dag_id] >= dag.max_active_runs:
+                    break  # as in Airflow: no more runs while queued and running ones fill max_active_runs
                 if self.store.run_at(dag_id, info.logical_date) is None:
+                    queued[dag_id] += 1
                     run = new_run(
                         dag, run_type="scheduled", logical_date=info.logical_date, data_interval=info.data_interval
                     )
@@ -524,6 +536,9 @@ class Scheduler:
                 del self.orphans[key]
                 self._adopt(key, stored)
                 continue
+            if stored.hostname == self.hostname and stored.pid in getattr(self.executor, "worker_pids", ()):
+                del self.orphans[key]  # one of our own workers runs it: it reports like any other try
+                continue
             gone = stored.hostname == self.hostname and stored.pid is not None and not _alive(stored.pid)
             lease = stored.heartbeat_at
             expired = lease is None or (now - to_utc(lease)).total_seconds() > timeout
@@ -548,11 +563,12 @@ class Scheduler:
         now = self.clock()
         for key, driver in list(self.drivers.items()):
             dag = self.dags.get(key[0])
-            running = [(key[0], key[1], *ti_key) for ti_key in driver.active()]
+            running = sorted(driver.active())
             final = driver.time_out(now, dag.dagrun_timeout if dag is not None else None)
             if final is None:
                 continue
-            self.executor.terminate(running)
+            self.store.skip_running(key[0], key[1], running, reason=final.reason or "", now=now)
+            self.executor.terminate([(key[0], key[1], *ti_key) for ti_key in running])
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
             self._forget(key)
 

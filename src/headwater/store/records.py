@@ -84,6 +84,9 @@ class RunChanges:
     xcoms_cleared: list[tuple[str, int]] = field(default_factory=list)
     xcoms_added: list[XComRow] = field(default_factory=list)
     run: DagRunRecord | None = None
+    guarded: bool = False
+    """Write only over instances the writer may still own (no state, scheduled, up for retry, queued) and
+    end only a running run: for a scheduler, whose view of a row may be older than the row."""
 
     def __bool__(self) -> bool:
         return bool(

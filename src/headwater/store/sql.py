@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
@@ -41,6 +41,11 @@ def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
     row["state"] = ti.state.value if ti.state is not None else None
     row.update(dag_id=ti.dag_id, run_id=ti.run_id, task_id=ti.task_id, map_index=ti.map_index)
     return row
+
+
+_SCHEDULER_MAY_OVERWRITE = (TaskState.SCHEDULED, TaskState.UP_FOR_RETRY, TaskState.QUEUED)
+"""With ``RunChanges.guarded``, the states a pass's write may replace: never a running try's row, never a
+recorded end (a worker, a clear or a lost-try declaration may have written it since the scheduler read it)."""
 
 
 def ti_record(row: Any) -> TaskInstanceRecord:
@@ -112,6 +117,9 @@ class SqlStore(SchedulingQueries):
             )
             .values({f: bindparam(f) for f in _TI_FIELDS})
         )
+        self._update_ti_guarded = self._update_ti.where(
+            or_(ti.c.state.is_(None), *(ti.c.state == s.value for s in _SCHEDULER_MAY_OVERWRITE))
+        )
 
     def start_run(self, run: DagRunRecord, instances: list[TaskInstanceRecord], *, replace: bool) -> bool:
         with self.engine.begin() as conn:
@@ -152,7 +160,7 @@ class SqlStore(SchedulingQueries):
                     }
                     for row in map(_ti_row, changes.instances)
                 ]
-                conn.execute(self._update_ti, updates)
+                conn.execute(self._update_ti_guarded if changes.guarded else self._update_ti, updates)
             if changes.new_instances:
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in changes.new_instances])
             if changes.xcoms_cleared:
@@ -168,9 +176,12 @@ class SqlStore(SchedulingQueries):
                 conn.execute(insert(t.xcom), [r.__dict__ for r in changes.xcoms_added])
             if changes.run is not None:
                 row = _run_row(changes.run)
+                where = [t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id]
+                if changes.guarded:  # a run cleared (queued again) meanwhile keeps its new life
+                    where.append(t.dag_run.c.state == DagRunState.RUNNING.value)
                 conn.execute(
                     update(t.dag_run)
-                    .where(t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id)
+                    .where(*where)
                     .values(
                         state=row["state"], end_date=row["end_date"], start_date=row["start_date"], reason=row["reason"]
                     )

@@ -340,6 +340,20 @@ class SchedulingQueries:
                 )
         return True
 
+    def skip_running(
+        self, dag_id: str, run_id: str, keys: Iterable[tuple[str, int]], *, reason: str, now: dt.datetime
+    ) -> None:
+        """Skip instances still running (a run past its ``dagrun_timeout``): their tries are being stopped,
+        and a try that ended meanwhile keeps its own outcome."""
+        ti = t.task_instance
+        with self.engine.begin() as conn:
+            for task_id, map_index in keys:
+                conn.execute(
+                    update(ti)
+                    .where(_ti_key(dag_id, run_id, task_id, map_index), ti.c.state == TaskState.RUNNING.value)
+                    .values(state=TaskState.SKIPPED.value, reason=reason, end_date=now, heartbeat_at=None)
+                )
+
     def end_lost_try(
         self,
         key: tuple[str, str, str, int],
@@ -482,6 +496,8 @@ class SchedulingQueries:
                         )
                     )
             values: dict[str, Any] = {"state": DagRunState.QUEUED.value, "end_date": None}
+            if run.state in (DagRunState.SUCCESS, DagRunState.FAILED):  # a new life: its timeout counts afresh
+                values["start_date"] = None
             if backfill is not None:
                 values.update(backfill_id=backfill[0], backfill_max_active_runs=backfill[1], start_order=backfill[2])
             conn.execute(update(r).where(r.c.dag_id == run.dag_id, r.c.run_id == run.run_id).values(values))
