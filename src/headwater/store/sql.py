@@ -36,6 +36,23 @@ _TI_FIELDS = (
 )
 
 
+_PASS_FIELDS = (
+    "state",
+    "try_number",
+    "max_tries",
+    "start_date",
+    "end_date",
+    "duration",
+    "reason",
+    "pass_number",
+    "queued_at",
+    "queued_by",
+    "next_retry_at",
+)
+"""What a pass may change on an instance already stored; where it runs (host, pid, lease) belongs to the
+worker, and its pool, priority and queue are fixed when it is created."""
+
+
 def _ti_row(ti: TaskInstanceRecord) -> dict[str, Any]:
     row = {f: getattr(ti, f) for f in _TI_FIELDS}
     row["state"] = ti.state.value if ti.state is not None else None
@@ -115,7 +132,7 @@ class SqlStore(SchedulingQueries):
                     ti.c.map_index == bindparam("b_map_index"),
                 )
             )
-            .values({f: bindparam(f) for f in _TI_FIELDS})
+            .values({f: bindparam(f) for f in _PASS_FIELDS})
         )
         self._update_ti_guarded = self._update_ti.where(
             or_(ti.c.state.is_(None), *(ti.c.state == s.value for s in _SCHEDULER_MAY_OVERWRITE))
@@ -152,7 +169,7 @@ class SqlStore(SchedulingQueries):
             if changes.instances:
                 updates = [
                     {
-                        **{f: row[f] for f in _TI_FIELDS},
+                        **{f: row[f] for f in _PASS_FIELDS},
                         "b_dag_id": dag_id,
                         "b_run_id": run_id,
                         "b_task_id": row["task_id"],
