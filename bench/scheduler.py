@@ -36,8 +36,9 @@ TARGETS = {"chain_median_ms": 10.0, "fan_s": 2.0, "memory_mb": 250.0}
 AIRFLOW = "Airflow 2.10.5 (issue): chain200 236 s (~1.2 s/task), fan1000 > 1,300 s, 1.3-1.6 GB"
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of ``root`` and every descendant, from /proc."""
+def process_tree(root: int) -> dict[int, list[str]]:
+    """``root`` and every descendant, each with its /proc stat fields (those after the command name)."""
+    stats: dict[int, list[str]] = {}
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -45,40 +46,27 @@ def tree_rss_mb(root: int) -> float:
                 fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
+            stats[int(entry)] = fields
             children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [root]
+    tree, stack = {}, [root]
     while stack:
         pid = stack.pop()
+        if pid in stats:
+            tree[pid] = stats[pid]
         stack.extend(children.get(pid, []))
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
+    return tree
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and every descendant."""
+    pages = sum(int(fields[21]) for fields in process_tree(root).values())
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def tree_cpu(root: int) -> dict[int, float]:
     """CPU seconds (user + system) of ``root`` and each descendant, by pid."""
     ticks = os.sysconf("SC_CLK_TCK")
-    found: dict[int, float] = {}
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry)] = int(fields[1])
-            found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
-    keep, stack = {}, [root]
-    while stack:
-        pid = stack.pop()
-        if pid in found:
-            keep[pid] = found[pid]
-        stack.extend(p for p, parent in parents.items() if parent == pid)
-    return keep
+    return {pid: (int(f[11]) + int(f[12])) / ticks for pid, f in process_tree(root).items()}
 
 
 class PeakMemory(threading.Thread):
