@@ -40,6 +40,15 @@ class Settings:
     """How often a running try renews its lease."""
     task_instance_heartbeat_timeout: float = 60.0
     """A running try whose lease is older than this is declared lost."""
+    enable_xcom_pickling: bool = False
+    """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
+    xcom_max_db_value_bytes: int = 1_000_000_000
+    """The largest serialized XCom value written to the metadata DB; larger ones fail before the write."""
+    xcom_objectstorage_path: str = ""
+    """Where ObjectStorageXCom puts large values (an fsspec URL); default ``file://$HEADWATER_HOME/xcom``."""
+    xcom_objectstorage_threshold: int = 1_048_576
+    xcom_objectstorage_compression: str | None = None
+    xcom_objectstorage_options: Mapping[str, Any] = field(default_factory=dict)
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -70,6 +79,7 @@ class Settings:
             or core.get("xcom_backend")
         )
         scheduler = raw.get("scheduler", {})
+        xcom = raw.get("xcom", {})
         return cls(
             home=home,
             dags_folder=Path(core.get("dags_folder") or home / "dags").expanduser(),
@@ -86,6 +96,12 @@ class Settings:
             task_instance_heartbeat_timeout=_typed(
                 scheduler, "scheduler", "task_instance_heartbeat_timeout", float, 60.0
             ),
+            enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
+            xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", int, 1_000_000_000),
+            xcom_objectstorage_path=str(xcom.get("objectstorage_path") or f"file://{home / 'xcom'}"),
+            xcom_objectstorage_threshold=_typed(xcom, "xcom", "objectstorage_threshold", int, 1_048_576),
+            xcom_objectstorage_compression=_typed(xcom, "xcom", "objectstorage_compression", _compression, None),
+            xcom_objectstorage_options=_typed(xcom, "xcom", "objectstorage_options", _table, {}),
             raw=raw,
         )
 
@@ -99,6 +115,30 @@ def _boolean(value: Any) -> bool:
     if text in ("false", "0", "no", "off"):
         return False
     raise ValueError(f"{value!r} is not a boolean (true or false)")
+
+
+def _compression(value: Any) -> str | None:
+    text = str(value).strip().lower()
+    if text in ("", "none"):
+        return None
+    if text not in ("gzip", "zstd"):
+        raise ValueError(f"{value!r} is not a compression headwater knows (gzip, zstd, or none)")
+    return text
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A TOML table, or (from an environment variable) the same as a JSON object."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    import json
+
+    try:
+        parsed = json.loads(str(value))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not a JSON object ({err})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("not a JSON object")
+    return parsed
 
 
 def _typed(section: Mapping[str, Any], name: str, key: str, kind: Any, default: Any) -> Any:

@@ -5,6 +5,7 @@ A file that fails to import is recorded with its file, line and exception; the o
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
 import signal
@@ -61,7 +62,10 @@ class DagBag:
         folder = str(file.parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
-        module_name = f"headwater_dag_{abs(hash(str(file)))}_{file.stem}"
+        # The same name in every process, so values of classes defined in a DAG file (dataclasses, enums)
+        # pushed as XComs by one worker are found by name in another.
+        digest = hashlib.sha1(str(file.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
+        module_name = f"headwater_dag_{digest}_{file.stem}"
         context_stack.autoregistered = []
         try:
             spec = importlib.util.spec_from_file_location(module_name, file)

@@ -162,6 +162,38 @@ class XComSerializationError(TaskError, TypeError):
         extra = f" ({detail})" if detail else ""
         super().__init__(
             f"DAG {dag_id!r}, task {task_id!r}: cannot store XCom {key!r} of type {self.type_name}{extra}. "
-            "Return JSON-compatible data (dict, list, str, int, float, bool, None, dates), convert the value "
-            "first, or set a custom XCom backend (HEADWATER__CORE__XCOM_BACKEND) that can store it."
+            "Convert the value to a supported type (JSON types, dates, Decimal, UUID, bytes, dataclasses, "
+            "pydantic models, enums, numpy/pandas/pyarrow data), register the type with "
+            "headwater.serialization.register(type, encode, decode), or write the data to storage yourself and "
+            "push its path."
         )
+
+
+class XComTooLarge(TaskError, ValueError):
+    """Raised before the write when a serialized XCom value is larger than the database may hold."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str, size: int, limit: int) -> None:
+        self.dag_id, self.task_id, self.key, self.size, self.limit = dag_id, task_id, key, size, limit
+        super().__init__(
+            f"DAG {dag_id!r}, task {task_id!r}: XCom {key!r} is {size:,} bytes serialized, above the {limit:,} "
+            "bytes allowed in the metadata database ([xcom] max_db_value_bytes). Offload large values to object "
+            "storage with HEADWATER__CORE__XCOM_BACKEND=headwater.xcom.ObjectStorageXCom, or push a path to the "
+            "data instead of the data."
+        )
+
+
+class XComStorageError(TaskError, OSError):
+    """The XCom backend could not write a value where it keeps values (an object store, say)."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str, detail: str) -> None:
+        super().__init__(
+            f"DAG {dag_id!r}, task {task_id!r}: could not store XCom {key!r}: {detail}. Check that the XCom "
+            "storage ([xcom] objectstorage_path) is reachable and writable; retries run the task again."
+        )
+
+
+class XComReadError(TaskError, ValueError):
+    """A stored XCom value that cannot be read back in this process."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str, detail: str) -> None:
+        super().__init__(f"DAG {dag_id!r}: cannot read XCom {key!r} of task {task_id!r}: {detail}.")

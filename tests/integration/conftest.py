@@ -212,3 +212,58 @@ def any_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Schedul
     else:
         url = request.getfixturevalue("postgres_database")
         yield from scheduler_home(tmp_path, url)
+
+
+@dataclass
+class S3Bucket:
+    """A bucket of its own on the S3-compatible server, and the settings that point headwater at it."""
+
+    name: str
+    endpoint: str
+
+    @property
+    def options(self) -> dict[str, str]:
+        return {"endpoint_url": self.endpoint, "key": "testing", "secret": "testing"}
+
+    def env(self, *, threshold: int = 1024, compression: str = "") -> dict[str, str]:
+        return {
+            "HEADWATER__CORE__XCOM_BACKEND": "headwater.xcom.ObjectStorageXCom",
+            "HEADWATER__XCOM__OBJECTSTORAGE_PATH": f"s3://{self.name}/xcom",
+            "HEADWATER__XCOM__OBJECTSTORAGE_OPTIONS": json.dumps(self.options),
+            "HEADWATER__XCOM__OBJECTSTORAGE_THRESHOLD": str(threshold),
+            "HEADWATER__XCOM__OBJECTSTORAGE_COMPRESSION": compression,
+        }
+
+    def objects(self) -> dict[str, int]:
+        """Every object in the bucket, with its size."""
+        import s3fs
+
+        fs = s3fs.S3FileSystem(**self.options, skip_instance_cache=True)
+        return {path: fs.size(path) for path in fs.find(self.name)}
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """An S3-compatible server (moto's) on 127.0.0.1, spoken to through s3fs like any S3."""
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server: str) -> S3Bucket:
+    import s3fs
+
+    bucket = S3Bucket(f"hw-{uuid.uuid4().hex[:12]}", s3_server)
+    s3fs.S3FileSystem(**bucket.options, skip_instance_cache=True).mkdir(bucket.name)
+    return bucket

@@ -56,14 +56,16 @@ class TestBranchAndXComFailures:
         assert run.json["tasks"]["make"]["state"] == "failed"
         assert run.json["tasks"]["make"]["reason"] == (
             "failed: XComSerializationError: DAG 'handles', task 'make': cannot store XCom 'return_value' of type "
-            "builtins.object. Return JSON-compatible data (dict, list, str, int, float, bool, None, dates), convert "
-            "the value first, or set a custom XCom backend (HEADWATER__CORE__XCOM_BACKEND) that can store it."
+            "builtins.object. Convert the value to a supported type (JSON types, dates, Decimal, UUID, bytes, "
+            "dataclasses, pydantic models, enums, numpy/pandas/pyarrow data), register the type with "
+            "headwater.serialization.register(type, encode, decode), or write the data to storage yourself and "
+            "push its path."
         )
         assert run.json["xcoms"] == {}
 
     def test_an_explicit_push_that_cannot_be_stored_names_its_key(self, write_dag, dags_test) -> None:
-        """Given a task pushing a complex number under key 'handle', when it runs, then it fails naming 'handle'
-        and builtins.complex."""
+        """Given a task pushing an iterator under key 'handle', when it runs, then it fails naming 'handle'
+        and builtins.list_iterator."""
         path = write_dag(
             """
             from headwater import DAG, task
@@ -71,7 +73,7 @@ class TestBranchAndXComFailures:
             with DAG("handles", schedule=None) as dag:
                 @task
                 def make(ti=None):
-                    ti.xcom_push(key="handle", value=complex(1, 2))
+                    ti.xcom_push(key="handle", value=iter([1, 2]))
                 make()
             """
         )
@@ -81,7 +83,7 @@ class TestBranchAndXComFailures:
         reason = run.json["tasks"]["make"]["reason"]
         assert reason.startswith(
             "failed: XComSerializationError: DAG 'handles', task 'make': cannot store XCom 'handle' of type "
-            "builtins.complex. "
+            "builtins.list_iterator. "
         )
 
 

@@ -27,9 +27,10 @@ def _settings() -> Any:
 def _store(settings: Any, *, nudge: bool = False) -> Iterator[Any]:
     """The store; with ``nudge``, a scheduler on this machine is woken afterwards to act on the change."""
     from headwater.store.sql import SqlStore
+    from headwater.store.xcom import configure
 
     with _user_errors():
-        store = SqlStore(settings.sql_alchemy_conn)
+        store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
         try:
             yield store
         finally:

@@ -197,11 +197,14 @@ def tasks() -> None:
 
 def _register_control() -> None:
     from headwater.cli.control import register, register_backfill, register_pools, register_tasks
+    from headwater.cli.data import register_db, register_xcom
 
     register(main, dags)
     register_tasks(tasks)
     register_pools(main)
     register_backfill(dags, tasks)
+    register_xcom(tasks)
+    register_db(main)
 
 
 _register_control()

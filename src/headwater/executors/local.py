@@ -168,7 +168,9 @@ def worker_main(conn: Connection, heartbeat_interval: float) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the scheduler, which shuts workers down
     _log_to_stderr()
     settings = Settings.load()
-    store = SqlStore(settings.sql_alchemy_conn)
+    from headwater.store.xcom import configure
+
+    store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
     process = TaskProcess(settings, store, heartbeat_interval=heartbeat_interval)
     signal.signal(signal.SIGTERM, process.on_sigterm)
     try:

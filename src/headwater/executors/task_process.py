@@ -34,11 +34,11 @@ from headwater.planning import RunSnapshot
 from headwater.runtime.environment import run_environment
 from headwater.runtime.logs import log_path, output_to
 from headwater.runtime.runner import TaskOutcome, run_task
-from headwater.runtime.xcom_access import ExpansionPuller
+from headwater.runtime.xcom_access import ExpansionPuller, RunXComs
 from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import TryEnd
-from headwater.store.xcom.base import BaseXCom, resolve_backend
+from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 
 log = logging.getLogger("headwater.worker")
 
@@ -143,6 +143,8 @@ class TaskProcess:
     """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
     _heartbeat: Heartbeat | None = None
     running: bool = False
+    _xcoms: RunXComs | None = None
+    """The XComs of the try running now, until it ends."""
     """Whether a task's code is running now: only then does SIGTERM stop it."""
 
     def on_sigterm(self, _signum: int, _frame: object) -> None:
@@ -150,6 +152,13 @@ class TaskProcess:
         if self.running:
             raise TaskTerminated("the try was stopped because its state was changed from outside")
         raise SystemExit(0)  # an idle worker told to stop just stops
+
+    def _discard_unwritten(self) -> list[Any]:
+        """A try stopped before it ended: what it pushed is never written, so data offloaded for it goes."""
+        xcoms, self._xcoms = self._xcoms, None
+        if xcoms is not None:
+            purge_rows(xcoms.backend, xcoms.pending_added)
+        return []
 
     def warm(self, files: list[str]) -> None:
         """Import DAG files ahead of their first task (errors surface when a task needs the file)."""
@@ -161,7 +170,7 @@ class TaskProcess:
 
     @property
     def backend(self) -> type[BaseXCom]:
-        return resolve_backend(self.settings.xcom_backend)
+        return self.store.xcom_backend or BaseXCom
 
     def execute(self, item: WorkItem) -> ExecutorEvent:
         pid = os.getpid()
@@ -191,15 +200,16 @@ class TaskProcess:
                 outcome = TaskOutcome(
                     item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(err)
                 )
-                pushed = []
+                pushed = self._discard_unwritten()
             except TaskTerminated as stop:  # its state was changed from outside (cleared, run timed out)
                 log.warning("Task %r was stopped: %s", item.task_id, stop)
                 outcome = TaskOutcome(
                     item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(stop)
                 )
-                pushed = []
+                pushed = self._discard_unwritten()
             finally:
                 self.running = False
+                self._xcoms = None
         skipped = self._skips_of(item, outcome)
         end = TryEnd(
             state=outcome.state,
@@ -211,6 +221,9 @@ class TaskProcess:
             skipped=skipped,
         )
         if not _persist(self.store.end_try, item.ti_key, try_number=item.try_number, pid=pid, end=end):
+            backend = self.backend
+            if pushed and purges(backend):  # nothing references what this try offloaded: it goes
+                purge_rows(backend, pushed)
             return ExecutorEvent(item, EventKind.DISCARDED, detail="the try was taken away while it ran")
         return ExecutorEvent(item, EventKind.ENDED, outcome, recorded=True, skipped=skipped)
 
@@ -229,6 +242,7 @@ class TaskProcess:
             settings=self.settings,
             xcom_loader=lambda task_id: self.store.xcoms_of(item.dag_id, item.run_id, task_id),
         )
+        self._xcoms = env.xcoms
         base_key = (id(dag), item.dag_id, item.run_id)
         if self._base_context[0] == base_key:  # the run's part of the context is the same for all its tasks
             env._base = self._base_context[1]

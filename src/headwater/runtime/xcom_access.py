@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from headwater.errors import XComSerializationError
+from headwater.errors import XComReadError, XComSerializationError, XComStorageError, XComTooLarge
 from headwater.store.records import XComRow
-from headwater.store.xcom.base import XCOM_RETURN_KEY, BaseXCom
-from headwater.store.xcom.codec import UnserializableValue
+from headwater.store.xcom.base import XCOM_RETURN_KEY, BaseXCom, purge_rows
+from headwater.store.xcom.codec import UndecodableValue, UnserializableValue
+from headwater.store.xcom.settings import current as xcom_settings
 
 
 def _as_bytes(stored: Any) -> bytes:
@@ -76,7 +77,9 @@ class RunXComs:
             self._loaded_instances_cleared.add((task_id, map_index))
         doomed = [k for k in self._rows if k[0] == task_id and k[1] == map_index]
         for key in doomed:
-            self.backend.purge(self._as_backend_row(self._rows.pop(key)))
+            del self._rows[key]
+        unwritten = [r for r in self.pending_added if (r.task_id, r.map_index) == (task_id, map_index)]
+        purge_rows(self.backend, unwritten)  # never written: nothing refers to their data (the store purges the rest)
         self.pending_added = [r for r in self.pending_added if (r.task_id, r.map_index) != (task_id, map_index)]
         if (task_id, map_index) in self._stored:
             self._stored.discard((task_id, map_index))
@@ -88,14 +91,21 @@ class RunXComs:
                 value, key=key, task_id=task_id, dag_id=self.dag_id, run_id=self.run_id, map_index=map_index
             )
         except UnserializableValue as err:
-            raise XComSerializationError(self.dag_id, task_id, key, err.value) from None
+            raise XComSerializationError(self.dag_id, task_id, key, err.value, err.detail) from None
         except (TypeError, ValueError) as err:
             raise XComSerializationError(self.dag_id, task_id, key, value, str(err)) from None
-        row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, _as_bytes(stored), dt.datetime.now(dt.UTC))
+        except OSError as err:
+            raise XComStorageError(self.dag_id, task_id, key, str(err)) from None
+        raw = _as_bytes(stored)
+        limit = xcom_settings().max_db_value_bytes
+        if len(raw) > limit:
+            raise XComTooLarge(self.dag_id, task_id, key, len(raw), limit)
+        row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, raw, dt.datetime.now(dt.UTC))
         self._rows[(task_id, map_index, key)] = row
-        self.pending_added = [
-            r for r in self.pending_added if (r.task_id, r.map_index, r.key) != (task_id, map_index, key)
-        ]
+        replaced = [r for r in self.pending_added if (r.task_id, r.map_index, r.key) == (task_id, map_index, key)]
+        if replaced:  # pushed twice in one try: the first value was never written
+            purge_rows(self.backend, replaced)
+            self.pending_added = [r for r in self.pending_added if r not in replaced]
         self.pending_added.append(row)
 
     def _as_backend_row(self, row: XComRow) -> BaseXCom:
@@ -104,7 +114,12 @@ class RunXComs:
         return obj
 
     def value_of(self, row: XComRow) -> Any:
-        return self.backend.deserialize_value(self._as_backend_row(row))
+        try:
+            return self.backend.deserialize_value(self._as_backend_row(row))
+        except UndecodableValue as err:
+            raise XComReadError(self.dag_id, row.task_id, row.key, str(err)) from None
+        except Exception as err:  # a backend's or handler's error, re-raised naming DAG, task and key
+            raise XComReadError(self.dag_id, row.task_id, row.key, f"{type(err).__name__}: {err}") from err
 
     def rows(self) -> list[XComRow]:
         return list(self._rows.values())

@@ -23,6 +23,7 @@ from headwater.runtime.xcom_access import RunXComs
 from headwater.scheduler.run_driver import OnTaskDone, RunDriver, initial_instances
 from headwater.store import Store, open_store
 from headwater.store.records import DagRunRecord, TaskInstanceRecord
+from headwater.store.xcom import configure
 from headwater.store.xcom.base import BaseXCom, resolve_backend
 from headwater.store.xcom.codec import to_display
 
@@ -172,8 +173,8 @@ def run_dag_test(
     else:
         bag = DagBag.load(settings.dags_folder)
         dag = bag.get(dag_id or target)
-    backend = resolve_backend(settings.xcom_backend)
-    store = open_store(settings.sql_alchemy_conn)
+    backend = configure(settings)
+    store = open_store(settings.sql_alchemy_conn, xcom_backend=backend)
     try:
         return run_dag(
             dag,

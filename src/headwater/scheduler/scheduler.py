@@ -41,7 +41,7 @@ from headwater.scheduler.wakeup import WakeSocket
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import DEFAULT_POOL
-from headwater.store.xcom.base import resolve_backend
+from headwater.store.xcom import configure
 
 log = logging.getLogger("headwater.scheduler")
 
@@ -71,7 +71,7 @@ class Scheduler:
         self.token = uuid.uuid4().hex[:16]
         self.hostname = socket.gethostname()
         self.folder = DagFolder(settings.dags_folder, timeout=settings.dagbag_import_timeout)
-        self.backend = resolve_backend(settings.xcom_backend)
+        self.backend = store.xcom_backend or configure(settings)
         self.dags: dict[str, DAG] = {}
         self.paused: dict[str, bool] = {}
         self.pools: dict[str, int] = {}

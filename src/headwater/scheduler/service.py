@@ -14,6 +14,7 @@ from headwater.errors import ConfigError, HeadwaterError
 from headwater.executors.local import LocalExecutor
 from headwater.scheduler.scheduler import Scheduler
 from headwater.store.sql import SqlStore
+from headwater.store.xcom import configure
 
 EXECUTORS = ("LocalExecutor",)
 SCHEDULER_LOCK_KEY = 0x6877736368  # "hwsch": the PostgreSQL advisory lock a scheduler holds while it runs
@@ -71,7 +72,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
         raise ConfigError(
             f"[core] executor = {settings.executor!r} is not available; choose one of: {', '.join(EXECUTORS)}."
         )
-    store = SqlStore(settings.sql_alchemy_conn)
+    store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
     try:
         lock = SchedulerLock(settings, store)
     except HeadwaterError:

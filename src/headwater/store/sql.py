@@ -11,7 +11,8 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.database import make_engine, migrate
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
-from headwater.store.sql_scheduling import SchedulingQueries
+from headwater.store.sql_maintenance import MaintenanceQueries
+from headwater.store.xcom.base import BaseXCom
 
 _TI_FIELDS = (
     "state",
@@ -114,11 +115,13 @@ def run_record(row: Any) -> DagRunRecord:
     )
 
 
-class SqlStore(SchedulingQueries):
+class SqlStore(MaintenanceQueries):
     """The metadata store on a database; each ``record`` call is one transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, xcom_backend: type[BaseXCom] | None = None) -> None:
         self.url = url
+        self.xcom_backend = xcom_backend
+        """The backend whose ``purge`` runs for XCom rows this store deletes (clears, retries, replaced runs)."""
         self.engine: Engine = make_engine(url)
         migrate(self.engine)
         ti = t.task_instance
@@ -139,23 +142,27 @@ class SqlStore(SchedulingQueries):
         )
 
     def start_run(self, run: DagRunRecord, instances: list[TaskInstanceRecord], *, replace: bool) -> bool:
+        doomed: list[XComRow] = []
         with self.engine.begin() as conn:
             where = and_(t.dag_run.c.dag_id == run.dag_id, t.dag_run.c.run_id == run.run_id)
             existed = conn.execute(select(t.dag_run.c.id).where(where)).first() is not None
             if existed:
                 if not replace:
                     raise ValueError(f"DAG {run.dag_id!r} already has a run {run.run_id!r}.")
-                for table in (t.xcom, t.task_instance, t.dag_run):
+                doomed = self._delete_xcoms(conn, t.xcom.c.dag_id == run.dag_id, t.xcom.c.run_id == run.run_id)
+                for table in (t.task_instance, t.dag_run):
                     conn.execute(delete(table).where(table.c.dag_id == run.dag_id, table.c.run_id == run.run_id))
             conn.execute(insert(t.dag_run), [_run_row(run)])
             if instances:
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in instances])
+        self._purge(doomed)
         return existed
 
     def record(self, changes: RunChanges) -> None:
         if not changes:
             return
         dag_id, run_id = changes.dag_id, changes.run_id
+        doomed: list[XComRow] = []
         with self.engine.begin() as conn:
             if changes.removed_instances:
                 ti = t.task_instance
@@ -182,12 +189,11 @@ class SqlStore(SchedulingQueries):
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in changes.new_instances])
             if changes.xcoms_cleared:
                 x = t.xcom
-                conn.execute(
-                    delete(x).where(
-                        x.c.dag_id == dag_id,
-                        x.c.run_id == run_id,
-                        tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared),
-                    )
+                doomed = self._delete_xcoms(
+                    conn,
+                    x.c.dag_id == dag_id,
+                    x.c.run_id == run_id,
+                    tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared),
                 )
             if changes.xcoms_added:
                 conn.execute(insert(t.xcom), [r.__dict__ for r in changes.xcoms_added])
@@ -203,6 +209,7 @@ class SqlStore(SchedulingQueries):
                         state=row["state"], end_date=row["end_date"], start_date=row["start_date"], reason=row["reason"]
                     )
                 )
+        self._purge(doomed)
 
     def get_run(self, dag_id: str, run_id: str) -> DagRunRecord | None:
         with self.engine.connect() as conn:

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
 
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
+from headwater.store.xcom.base import BaseXCom, purge_rows, purges
+from headwater.store.xcom.codec import REFERENCE_PREFIX
 
 DEFAULT_POOL = "default_pool"
 DEFAULT_POOL_SLOTS = 128
@@ -64,7 +66,7 @@ class _HotStatements:
     running it on SQLite)."""
 
     def __init__(self) -> None:
-        ti, x = t.task_instance, t.xcom
+        ti = t.task_instance
         key = and_(
             ti.c.dag_id == bindparam("b_dag_id"),
             ti.c.run_id == bindparam("b_run_id"),
@@ -114,12 +116,6 @@ class _HotStatements:
         }
         self.end_try = update(ti).where(running, ti.c.pid == bindparam("b_pid")).values(ending)
         self.end_try_any_pid = update(ti).where(running).values(ending)
-        self.delete_xcoms = delete(x).where(
-            x.c.dag_id == bindparam("b_dag_id"),
-            x.c.run_id == bindparam("b_run_id"),
-            x.c.task_id == bindparam("b_task_id"),
-            x.c.map_index == bindparam("b_map_index"),
-        )
         self.skip = (
             update(ti)
             .where(key, or_(ti.c.state.is_(None), ti.c.state != TaskState.RUNNING.value))
@@ -140,6 +136,26 @@ class SchedulingQueries:
     """Mixed into ``SqlStore``: what the scheduler, the workers and the CLI's control commands ask."""
 
     engine: Engine
+    xcom_backend: type[BaseXCom] | None
+
+    def _delete_xcoms(self, conn: Connection, *where: Any) -> list[XComRow]:
+        """Delete XCom rows; returns those whose data lives elsewhere and must be purged once this commits:
+        every row for a backend with a ``purge`` of its own, else only offload references (found by their
+        prefix, so no other value is read). One statement each, so a row written meanwhile is either
+        deleted and returned or left alone."""
+        x = t.xcom
+        if self.xcom_backend is not None and purges(self.xcom_backend):
+            found = conn.execute(delete(x).where(*where).returning(*x.c)).all()
+        else:
+            is_reference = func.substr(x.c.value, 1, len(REFERENCE_PREFIX)) == REFERENCE_PREFIX
+            found = conn.execute(delete(x).where(*where, is_reference).returning(*x.c)).all()
+            conn.execute(delete(x).where(*where))
+        return [XComRow(r.dag_id, r.run_id, r.task_id, r.map_index, r.key, r.value, r.timestamp) for r in found]
+
+    def _purge(self, rows: Sequence[XComRow]) -> None:
+        """After the deletion is committed: a failed commit leaves both the rows and their data."""
+        if rows:
+            purge_rows(self.xcom_backend or BaseXCom, rows)
 
     # -- DAGs and pools --------------------------------------------------------------------------
 
@@ -319,13 +335,17 @@ class SchedulingQueries:
             "duration": end.duration,
             "next_retry_at": end.next_retry_at,
         }
+        doomed: list[XComRow] = []
         with self.engine.begin() as conn:
             done = conn.execute(_HOT.end_try if pid is not None else _HOT.end_try_any_pid, params)
             if not done.rowcount:
                 conn.rollback()
                 return False
             if try_number > 1:  # an earlier try's values go (a cleared instance's went when it was cleared)
-                conn.execute(_HOT.delete_xcoms, _key_params(key))
+                x = t.xcom
+                doomed = self._delete_xcoms(
+                    conn, x.c.dag_id == key[0], x.c.run_id == key[1], x.c.task_id == key[2], x.c.map_index == key[3]
+                )
             if end.xcoms:
                 conn.execute(insert(t.xcom), [row.__dict__ for row in end.xcoms])
             for target, index, reason in end.skipped:
@@ -338,6 +358,7 @@ class SchedulingQueries:
                         "end_date": end.end_date,
                     },
                 )
+        self._purge(doomed)
         return True
 
     def skip_running(
@@ -456,7 +477,8 @@ class SchedulingQueries:
             found = conn.execute(
                 select(ti.c.task_id, ti.c.map_index, ti.c.try_number).where(of_run, ti.c.task_id.in_(task_ids))
             ).all()
-            conn.execute(delete(x).where(x.c.dag_id == run.dag_id, x.c.run_id == run.run_id, x.c.task_id.in_(task_ids)))
+            of_tasks = (x.c.dag_id == run.dag_id, x.c.run_id == run.run_id, x.c.task_id.in_(task_ids))
+            doomed = self._delete_xcoms(conn, *of_tasks)
             if mapped:
                 conn.execute(delete(ti).where(of_run, ti.c.task_id.in_(mapped), ti.c.map_index >= 0))
             for row in found:
@@ -501,6 +523,7 @@ class SchedulingQueries:
             if backfill is not None:
                 values.update(backfill_id=backfill[0], backfill_max_active_runs=backfill[1], start_order=backfill[2])
             conn.execute(update(r).where(r.c.dag_id == run.dag_id, r.c.run_id == run.run_id).values(values))
+        self._purge(doomed)
         return len(found)
 
     def xcoms_of(self, dag_id: str, run_id: str, task_id: str | None) -> list[XComRow]:

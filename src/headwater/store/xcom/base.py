@@ -9,9 +9,14 @@ A backend turns a value into what the metadata DB stores (``serialize_value``) a
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from headwater.store.xcom import codec
+
+log = logging.getLogger(__name__)
 
 XCOM_RETURN_KEY = "return_value"
 
@@ -61,15 +66,23 @@ class BaseXCom:
 
     @staticmethod
     def _deserialize_value(result: Any, orm: bool) -> Any:
-        return codec.loads(result.value)
+        return codec.loads(result.value, strict=not orm)
 
     def orm_deserialize_value(self) -> Any:
         """What listings show for this row; backends that store references may show the reference."""
         return BaseXCom._deserialize_value(self, True)
 
     @classmethod
-    def purge(cls, xcom: Any) -> None:
-        """Called before a row is deleted, so a backend can delete data it keeps elsewhere."""
+    def purge(cls, xcom: Any, session: Any = None) -> None:
+        """Called for each row deleted (after the deletion is committed), so a backend can delete data it
+        keeps elsewhere; this one deletes objects ObjectStorageXCom offloaded, whichever backend is set
+        now. ``session`` is always ``None``: it is there for backends written for Airflow."""
+        reference = codec.offload_reference(xcom.value)
+        if reference is not None:
+            from headwater.store.xcom.objectstorage import delete_object
+            from headwater.store.xcom.settings import current
+
+            delete_object(reference["url"], current())
 
     def __repr__(self) -> str:
         return f"<XCom {self.dag_id}/{self.run_id}/{self.task_id}[{self.map_index}] {self.key!r}>"
@@ -79,10 +92,31 @@ XCom = BaseXCom
 """Airflow code imports ``XCom`` and calls its static methods."""
 
 
+def purges(backend: type[BaseXCom]) -> bool:
+    """Whether the backend has a ``purge`` of its own, which must see every row deleted (BaseXCom's only
+    needs the rows that are offload references)."""
+    return getattr(backend.purge, "__func__", None) is not getattr(BaseXCom.purge, "__func__", None)
+
+
+def purge_rows(backend: type[BaseXCom], rows: Iterable[Any]) -> None:
+    """Let the backend delete what it keeps elsewhere for rows already deleted from the DB. A failure
+    is logged with the row and the error (the DB is consistent; only the object is left over)."""
+    takes_session = len(inspect.signature(backend.purge).parameters) >= 2
+    for row in rows:
+        obj = backend.__new__(backend)
+        obj.__dict__.update(row.__dict__)
+        try:
+            backend.purge(obj, None) if takes_session else backend.purge(obj)
+        except Exception as err:  # noqa: BLE001 - a backend's own error; the rows are gone already, so say what is left
+            log.warning("Could not delete the stored data of XCom %r: %s", obj, err)
+
+
 def resolve_backend(path: str | None) -> type[BaseXCom]:
     """The backend class named by a dotted path; ``None`` or empty means the default."""
     if not path or path in ("headwater.store.xcom.base.BaseXCom", "airflow.models.xcom.BaseXCom"):
         return BaseXCom
+    if path == "airflow.providers.common.io.xcom.backend.XComObjectStorageBackend":  # Airflow's offloading backend
+        path = "headwater.xcom.ObjectStorageXCom"
     import importlib
 
     from headwater.errors import ConfigError
