@@ -102,10 +102,11 @@ class RunXComs:
             raise XComTooLarge(self.dag_id, task_id, key, len(raw), limit)
         row = XComRow(self.dag_id, self.run_id, task_id, map_index, key, raw, dt.datetime.now(dt.UTC))
         self._rows[(task_id, map_index, key)] = row
-        replaced = [r for r in self.pending_added if (r.task_id, r.map_index, r.key) == (task_id, map_index, key)]
-        if replaced:  # pushed twice in one try: the first value was never written
-            purge_rows(self.backend, replaced)
-            self.pending_added = [r for r in self.pending_added if r not in replaced]
+        for index, pending in enumerate(self.pending_added):
+            if pending.key == key and pending.task_id == task_id and pending.map_index == map_index:
+                del self.pending_added[index]  # pushed twice in one try: the first value was never written
+                purge_rows(self.backend, [pending])
+                break
         self.pending_added.append(row)
 
     def _as_backend_row(self, row: XComRow) -> BaseXCom:

@@ -98,10 +98,21 @@ def purges(backend: type[BaseXCom]) -> bool:
     return getattr(backend.purge, "__func__", None) is not getattr(BaseXCom.purge, "__func__", None)
 
 
+_TAKES_SESSION: dict[type[BaseXCom], bool] = {}
+
+
+def _purge_takes_session(backend: type[BaseXCom]) -> bool:
+    """Airflow's ``purge(xcom, session)`` or a one-argument ``purge(xcom)`` (looked at once per backend)."""
+    found = _TAKES_SESSION.get(backend)
+    if found is None:
+        found = _TAKES_SESSION[backend] = len(inspect.signature(backend.purge).parameters) >= 2
+    return found
+
+
 def purge_rows(backend: type[BaseXCom], rows: Iterable[Any]) -> None:
     """Let the backend delete what it keeps elsewhere for rows already deleted from the DB. A failure
     is logged with the row and the error (the DB is consistent; only the object is left over)."""
-    takes_session = len(inspect.signature(backend.purge).parameters) >= 2
+    takes_session = _purge_takes_session(backend)
     for row in rows:
         obj = backend.__new__(backend)
         obj.__dict__.update(row.__dict__)

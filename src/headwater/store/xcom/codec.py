@@ -42,6 +42,8 @@ _COUNT = struct.Struct(">I")
 _LENGTH = struct.Struct(">Q")
 
 _PLAIN = frozenset({type(None), bool, int, float, str})
+_JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=True)
+"""One encoder for every value (``json.dumps`` with options builds a new one per call)."""
 
 
 class UnserializableValue(TypeError):
@@ -269,7 +271,7 @@ def dump_parts(value: Any) -> list[bytes | bytearray | memoryview]:
     blobs: Blobs = []
     top_level_tuple = isinstance(value, tuple) and registry.handler_for(type(value)) is None
     data = {TAG: "tuple", "v": _encode(value, blobs)} if top_level_tuple else _encode(value, blobs)
-    doc = json.dumps(data, separators=(",", ":"), allow_nan=True).encode("ascii")
+    doc = _JSON.encode(data).encode("ascii")
     if not blobs:
         return [doc]
     lengths = b"".join(_LENGTH.pack(memoryview(b).nbytes) for b in blobs)
@@ -289,9 +291,11 @@ def loads(raw: bytes | bytearray | memoryview | str | None, *, strict: bool = Tr
         return None
     if isinstance(raw, str):
         return _Decoder([], strict).decode(json.loads(raw))
+    if isinstance(raw, bytes) and not raw.startswith(MAGIC):  # the common case: plain typed JSON
+        return _plain_or_decoded(raw, [], strict)
     view = memoryview(raw)
     if view[:4] != MAGIC:
-        return _plain_or_decoded(raw if isinstance(raw, bytes) else view.tobytes(), [], strict)
+        return _plain_or_decoded(view.tobytes(), [], strict)
     try:
         (count,) = _COUNT.unpack_from(view, 4)
         at = 8
@@ -336,7 +340,7 @@ _TAG_KEY = f'"{TAG}"'.encode()
 def _plain_or_decoded(doc: bytes, blobs: list[bytes], strict: bool) -> Any:
     """A document without any tag is plain JSON already: no walk over it is needed."""
     try:
-        data = json.loads(doc)
+        data = json.loads(doc.decode("utf-8"))  # a str skips json's encoding detection
         if _TAG_KEY not in doc:
             return data
         return _Decoder(blobs, strict).decode(data)
