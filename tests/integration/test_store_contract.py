@@ -95,6 +95,23 @@ class StoreContract:
         assert by_key(store.task_instances(ids.dag_id, run.run_id)) == by_key(instances)
         assert store.xcoms(ids.dag_id, run.run_id) == []
 
+    def test_a_large_xcom_value_and_small_ones_written_together_read_back_exactly(self, store: Store, ids: Ids) -> None:
+        """Given a 20 MB value (above the size SQLite streams in) and two small ones, when one pass records
+        them, then each reads back byte for byte."""
+        run = make_run(ids.dag_id)
+        store.start_run(run, [make_ti(run, "big"), make_ti(run, "small")], replace=False)
+        big = bytes(range(256)) * (20 * 1024 * 1024 // 256) + b"end"
+        rows = [make_xcom(run, "big", "return_value", big), make_xcom(run, "small", "a", b"1")]
+        rows.append(make_xcom(run, "small", "b", b"2"))
+
+        store.record(RunChanges(ids.dag_id, run.run_id, xcoms_added=rows))
+
+        assert xcom_keys(store.xcoms(ids.dag_id, run.run_id)) == {
+            ("big", -1, "return_value"): big,
+            ("small", -1, "a"): b"1",
+            ("small", -1, "b"): b"2",
+        }
+
     def test_unknown_runs_read_as_nothing(self, store: Store, ids: Ids) -> None:
         """Given an empty store, when an unknown run is read, then it is None with no instances or XComs."""
         assert store.get_run(ids.dag_id, "nope") is None

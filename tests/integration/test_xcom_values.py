@@ -258,3 +258,42 @@ class TestReadmeCustomBackend:
         assert len(objects) == 1 and objects[0].endswith(".parquet")
         listed = cli("tasks", "xcom", "frames", "manual__2024-01-02T00:00:00+00:00", "produce", "-o", "json").json
         assert listed[0]["value"] == f"s3://{objects[0]}"
+
+
+class TestUpgradeKeepsXComs:
+    def test_a_database_from_before_the_value_moved_last_keeps_its_xcoms(self, tmp_path) -> None:
+        """Given a SQLite database at the previous schema revision holding an XCom, when headwater opens it
+        (and migrates), then the XCom reads back unchanged and the value is the table's last column."""
+        from alembic import command
+        from alembic.config import Config
+        from sqlalchemy import create_engine, text
+
+        from headwater.store.database import MIGRATIONS
+        from headwater.store.sql import SqlStore
+        from headwater.store.xcom.codec import dumps, loads
+
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+        engine = create_engine(url)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002_scheduler")
+            conn.execute(
+                text(
+                    "INSERT INTO xcom (dag_id, run_id, task_id, map_index, key, value, timestamp) "
+                    "VALUES ('d', 'r', 't', -1, 'return_value', :value, '2024-01-01 00:00:00.000000')"
+                ),
+                {"value": dumps({"rows": [1, 2, 3]})},
+            )
+        engine.dispose()
+
+        store = SqlStore(url)
+        try:
+            (row,) = store.xcoms_of("d", "r", "t")
+            with store.engine.connect() as conn:
+                columns = [c[1] for c in conn.execute(text("PRAGMA table_info(xcom)"))]
+        finally:
+            store.close()
+        assert loads(row.value) == {"rows": [1, 2, 3]}
+        assert columns[-1] == "value"

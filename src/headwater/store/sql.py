@@ -196,7 +196,7 @@ class SqlStore(MaintenanceQueries):
                     tuple_(x.c.task_id, x.c.map_index).in_(changes.xcoms_cleared),
                 )
             if changes.xcoms_added:
-                conn.execute(insert(t.xcom), [r.__dict__ for r in changes.xcoms_added])
+                self._insert_xcoms(conn, changes.xcoms_added)
             if changes.run is not None:
                 row = _run_row(changes.run)
                 where = [t.dag_run.c.dag_id == dag_id, t.dag_run.c.run_id == run_id]

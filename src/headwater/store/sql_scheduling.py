@@ -21,6 +21,9 @@ from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
 from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 from headwater.store.xcom.codec import REFERENCE_PREFIX
 
+_STREAM_BLOBS_ABOVE = 8 * 1024 * 1024
+_STREAM_CHUNK = 4 * 1024 * 1024
+
 DEFAULT_POOL = "default_pool"
 DEFAULT_POOL_SLOTS = 128
 """Airflow's default size for ``default_pool``."""
@@ -151,6 +154,21 @@ class SchedulingQueries:
             found = conn.execute(delete(x).where(*where, is_reference).returning(*x.c)).all()
             conn.execute(delete(x).where(*where))
         return [XComRow(r.dag_id, r.run_id, r.task_id, r.map_index, r.key, r.value, r.timestamp) for r in found]
+
+    def _insert_xcoms(self, conn: Connection, rows: Sequence[XComRow]) -> None:
+        """Insert XCom rows. On SQLite a large value is streamed into a blob of its size instead of being
+        bound whole, which would make SQLite copy it twice (the bound value, then the record)."""
+        streamed = [r for r in rows if conn.dialect.name == "sqlite" and len(r.value) > _STREAM_BLOBS_ABOVE]
+        bound = [r.__dict__ for r in rows if len(r.value) <= _STREAM_BLOBS_ABOVE or conn.dialect.name != "sqlite"]
+        if bound:
+            conn.execute(insert(t.xcom), bound)
+        for row in streamed:
+            inserted = conn.execute(insert(t.xcom).values({**row.__dict__, "value": func.zeroblob(len(row.value))}))
+            view = memoryview(row.value)
+            sqlite: Any = conn.connection.driver_connection
+            with sqlite.blobopen("xcom", "value", inserted.lastrowid) as blob:
+                for start in range(0, len(view), _STREAM_CHUNK):
+                    blob.write(view[start : start + _STREAM_CHUNK])
 
     def _purge(self, rows: Sequence[XComRow]) -> None:
         """After the deletion is committed: a failed commit leaves both the rows and their data."""
@@ -347,7 +365,7 @@ class SchedulingQueries:
                     conn, x.c.dag_id == key[0], x.c.run_id == key[1], x.c.task_id == key[2], x.c.map_index == key[3]
                 )
             if end.xcoms:
-                conn.execute(insert(t.xcom), [row.__dict__ for row in end.xcoms])
+                self._insert_xcoms(conn, end.xcoms)
             for target, index, reason in end.skipped:
                 conn.execute(
                     _HOT.skip,

@@ -107,8 +107,9 @@ xcom = Table(
     Column("task_id", String(250), primary_key=True),
     Column("map_index", Integer, primary_key=True, default=-1),
     Column("key", String(512), primary_key=True),
-    Column("value", LargeBinary),
     Column("timestamp", UtcDateTime, nullable=False),
+    Column("value", LargeBinary),
+    # last: SQLite streams a large value into the row only when it is the last column (0003)
 )
 
 import_error = Table(
