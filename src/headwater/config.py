@@ -49,6 +49,8 @@ class Settings:
     xcom_objectstorage_threshold: int = 1_048_576
     xcom_objectstorage_compression: str | None = None
     xcom_objectstorage_options: Mapping[str, Any] = field(default_factory=dict)
+    lint_import_budget: float = 1.0
+    """Seconds a DAG file's import may take before the lint flags it (HW005)."""
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -102,6 +104,7 @@ class Settings:
             xcom_objectstorage_threshold=_typed(xcom, "xcom", "objectstorage_threshold", int, 1_048_576),
             xcom_objectstorage_compression=_typed(xcom, "xcom", "objectstorage_compression", _compression, None),
             xcom_objectstorage_options=_typed(xcom, "xcom", "objectstorage_options", _table, {}),
+            lint_import_budget=_typed(raw.get("lint", {}), "lint", "import_time_budget", float, 1.0),
             raw=raw,
         )
 

@@ -64,7 +64,7 @@ class TestImportErrors:
         run = cli("dags", "list", dags_folder)
 
         assert run.exit_code == 1
-        assert run.stdout == f"{'good':<40} {'@daily':<15}    2 tasks  {good}\n"
+        assert run.stdout == f"{'good':<40} {'@daily':<15}    2 tasks  lint 0E 0W  {good}\n"
         assert run.stderr == f"Import error in {bad}:\n  {bad}:5: RuntimeError: broken on purpose\n"
 
     def test_dags_list_as_json_has_dags_and_import_errors(self, write_dag, cli, dags_folder) -> None:
@@ -76,7 +76,15 @@ class TestImportErrors:
 
         assert run.exit_code == 1
         assert run.json == {
-            "dags": [{"dag_id": "good", "fileloc": str(good), "schedule": "@daily", "tasks": 2}],
+            "dags": [
+                {
+                    "dag_id": "good",
+                    "fileloc": str(good),
+                    "schedule": "@daily",
+                    "tasks": 2,
+                    "lint": {"errors": 0, "warnings": 0},
+                }
+            ],
             "import_errors": {str(bad): f"{bad}:5: RuntimeError: broken on purpose"},
         }
 

@@ -170,9 +170,21 @@ def list_dags(path: str | None, output: str) -> None:
     from headwater.dagbag import DagBag
 
     settings = _settings()
+    from headwater.lint import ERROR, lint_dags
+
     bag = DagBag.load(path or settings.dags_folder, timeout=settings.dagbag_import_timeout)
+    findings = lint_dags(bag.dags.values(), bag.import_seconds, import_budget=settings.lint_import_budget)
     rows = [
-        {"dag_id": d.dag_id, "fileloc": d.fileloc, "schedule": d.timetable.summary, "tasks": len(d.task_dict)}
+        {
+            "dag_id": d.dag_id,
+            "fileloc": d.fileloc,
+            "schedule": d.timetable.summary,
+            "tasks": len(d.task_dict),
+            "lint": {
+                "errors": sum(f.dag_id == d.dag_id and f.level == ERROR for f in findings),
+                "warnings": sum(f.dag_id == d.dag_id and f.level != ERROR for f in findings),
+            },
+        }
         for d in sorted(bag.dags.values(), key=lambda d: d.dag_id)
     ]
     if output == "json":
@@ -183,10 +195,56 @@ def list_dags(path: str | None, output: str) -> None:
         click.echo(yaml.safe_dump({"dags": rows, "import_errors": bag.import_errors}, sort_keys=False).rstrip())
     else:
         for row in rows:
-            click.echo(f"{row['dag_id']:<40} {row['schedule']:<15} {row['tasks']:>4} tasks  {row['fileloc']}")
+            lint: Any = row["lint"]
+            flagged = f"lint {lint['errors']}E {lint['warnings']}W"
+            click.echo(
+                f"{row['dag_id']:<40} {row['schedule']:<15} {row['tasks']:>4} tasks  {flagged}  {row['fileloc']}"
+            )
         for filename, error in bag.import_errors.items():
             click.echo(f"Import error in {filename}:\n  {error}", err=True)
     if bag.import_errors:
+        sys.exit(1)
+
+
+@dags.command("lint")
+@click.argument("path", required=False)
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", help="Only these codes (comma-separated, e.g. HW001,HW002).")
+@click.option("--ignore", help="Leave out these codes (comma-separated).")
+def lint_dags_command(path: str | None, output: str, select: str | None, ignore: str | None) -> None:
+    """Report the classic traps in the DAGs of a file or folder (default: the DAGs folder). Exit status
+    1 when an error-level finding remains (or a file fails to import)."""
+    from headwater.dagbag import DagBag
+    from headwater.lint import CODES, ERROR, lint_dags
+
+    def codes(option: str | None, name: str) -> list[str]:
+        chosen = [c.strip().upper() for c in (option or "").split(",") if c.strip()]
+        unknown = [c for c in chosen if c not in CODES]
+        if unknown:
+            raise CliError(f"--{name}: unknown code(s) {', '.join(unknown)}; the codes are {', '.join(CODES)}.")
+        return chosen
+
+    settings = _settings()
+    bag = DagBag.load(path or settings.dags_folder, timeout=settings.dagbag_import_timeout)
+    findings = lint_dags(
+        bag.dags.values(),
+        bag.import_seconds,
+        import_budget=settings.lint_import_budget,
+        select=codes(select, "select") or CODES,
+        ignore=codes(ignore, "ignore"),
+    )
+    if output == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    else:
+        for f in findings:
+            where = f"{f.file}:{f.line}" if f.line is not None else f"{f.file}"
+            tasks = f" ({', '.join(f.task_ids)})" if f.task_ids else ""
+            click.echo(f"{where}: {f.code} {f.level}: DAG {f.dag_id!r}{tasks}: {f.message}\n    fix: {f.fix}")
+        errors = sum(f.level == ERROR for f in findings)
+        click.echo(f"{errors} error(s), {len(findings) - errors} warning(s) in {len(bag.dags)} DAG(s).", err=True)
+    for filename, error in bag.import_errors.items():
+        click.echo(f"Import error in {filename}:\n  {error}", err=True)
+    if bag.import_errors or any(f.level == ERROR for f in findings):
         sys.exit(1)
 
 

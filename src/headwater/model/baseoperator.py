@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
-from headwater.model.trigger_rule import TriggerRule, parse_trigger_rule
+from headwater.model.sites import definition_site
+from headwater.model.trigger_rule import DEPRECATED_ALIASES, TriggerRule, parse_trigger_rule
 
 if TYPE_CHECKING:
     from headwater.model.dag import DAG
@@ -182,6 +183,8 @@ class BaseOperator(DependencyMixin):
             self.upstream_task_ids = set(_hw_unmapped_from.upstream_task_ids)
             self.downstream_task_ids = set(_hw_unmapped_from.downstream_task_ids)
             self.trigger_rule = _hw_unmapped_from.trigger_rule
+            self.trigger_rule_alias = _hw_unmapped_from.trigger_rule_alias
+            self.defined_at = _hw_unmapped_from.defined_at
             return
 
         dag = dag or context_stack.current_dag()
@@ -189,6 +192,10 @@ class BaseOperator(DependencyMixin):
         self.task_group = group
         self.task_id = group.child_id(task_id) if group is not None else task_id
         self.trigger_rule = parse_trigger_rule(trigger_rule, dag_id=dag.dag_id if dag else None, task_id=self.task_id)
+        self.trigger_rule_alias = trigger_rule if trigger_rule in DEPRECATED_ALIASES else None
+        """The deprecated spelling the author wrote, if any (the lint points at it)."""
+        self.defined_at = definition_site()
+        """``(file, line)`` of the DAG author's code that created the task (where lint findings point)."""
         self.dag = None
         if dag is not None:
             dag.add_task(self)
