@@ -73,6 +73,8 @@ class Scheduler:
         self.folder = DagFolder(settings.dags_folder, timeout=settings.dagbag_import_timeout)
         self.backend = store.xcom_backend or configure(settings)
         self.dags: dict[str, DAG] = {}
+        self._linted: dict[str, DAG] = {}
+        """The DAG objects the lint has looked at (a re-parse makes new ones)."""
         self.paused: dict[str, bool] = {}
         self.pools: dict[str, int] = {}
         self.drivers: dict[RunKey, RunDriver] = {}
@@ -344,11 +346,31 @@ class Scheduler:
         for filename in changes.cleared_errors:
             self.store.clear_import_error(filename)
         self.dags = dict(self.folder.dags)
+        self._lint_new_dags()
         self.weights = {dag_id: _weights(dag) for dag_id, dag in self.dags.items()}
         entries = [dag_entry(dag, self.settings) for dag in self.dags.values()]
         self.paused = self.store.sync_dags(entries, self.clock())
         for dag_id in changes.reparsed_dags:  # its schedule may have changed; runs in flight keep their DAG
             self.next_info.pop(dag_id, None)
+
+    def _lint_new_dags(self) -> None:
+        """The lint's checks, once per parse of a DAG, into the scheduler's log (``dags lint`` and
+        ``dags list`` show the same findings)."""
+        from headwater.lint import ERROR, lint_dags
+
+        fresh = [dag for dag_id, dag in self.dags.items() if self._linted.get(dag_id) is not dag]
+        self._linted = dict(self.dags)
+        for finding in lint_dags(fresh, {}, import_budget=self.settings.lint_import_budget):
+            tasks = f" ({', '.join(finding.task_ids)})" if finding.task_ids else ""
+            log.log(
+                logging.ERROR if finding.level == ERROR else logging.WARNING,
+                "Lint %s in DAG %r%s: %s Fix: %s",
+                finding.code,
+                finding.dag_id,
+                tasks,
+                finding.message,
+                finding.fix,
+            )
 
     def _create_scheduled_runs(self) -> None:
         now = self.clock()
