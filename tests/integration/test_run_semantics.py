@@ -171,7 +171,8 @@ class TestLatestOnly:
         assert run.json["tasks"]["deploy"] == {
             "state": "skipped",
             "try_number": 0,
-            "reason": "branch 'latest_only' followed []",
+            "reason": "latest-only 'latest_only': the run is not the latest: now 2024-06-01T00:00:00+00:00 is outside "
+            "the next interval (2024-01-03T00:00:00+00:00, 2024-01-04T00:00:00+00:00]",
         }
 
     def test_the_latest_scheduled_run_proceeds(self, write_dag, dags_test) -> None:

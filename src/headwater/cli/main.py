@@ -256,12 +256,14 @@ def tasks() -> None:
 def _register_control() -> None:
     from headwater.cli.control import register, register_backfill, register_pools, register_tasks
     from headwater.cli.data import register_db, register_xcom
+    from headwater.cli.explain import register_why
 
     register(main, dags)
     register_tasks(tasks)
     register_pools(main)
     register_backfill(dags, tasks)
     register_xcom(tasks)
+    register_why(tasks)
     register_db(main)
 
 

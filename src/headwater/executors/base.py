@@ -78,7 +78,7 @@ class ExecutorEvent:
     outcome: TaskOutcome | None = None
     recorded: bool = False
     """The worker already wrote the outcome (and the skips it caused) to the store."""
-    skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    skipped: list[tuple[str, int, str, dict[str, Any] | None]] = field(default_factory=list)
     """With ``recorded``: the instances the try skipped, as written."""
     detail: str = ""
 
@@ -124,7 +124,7 @@ def event_from_message(message: dict[str, Any]) -> ExecutorEvent:
         EventKind(message["kind"]),
         outcome,
         recorded=bool(message["recorded"]),
-        skipped=[(str(t), int(i), str(r)) for t, i, r in message["skipped"]],
+        skipped=[(str(t), int(i), str(r), d) for t, i, r, d in message["skipped"]],
         detail=message["detail"],
     )
 

@@ -283,10 +283,10 @@ class TaskProcess:
             cached = self._runs[key] = (run, self.store.last_successful_run(item.dag_id, run.logical_date))
         return cached
 
-    def _skips_of(self, item: WorkItem, outcome: TaskOutcome) -> list[tuple[str, int, str]]:
+    def _skips_of(self, item: WorkItem, outcome: TaskOutcome) -> list[tuple[str, int, str, dict[str, Any] | None]]:
         if not outcome.skips:
             return []
         states = {(i.task_id, i.map_index): i.state for i in self.store.task_instances(item.dag_id, item.run_id)}
         states[(item.task_id, item.map_index)] = outcome.state
         found = planning.skipped_instances(RunSnapshot(states), outcome.skips, map_index=item.map_index)
-        return [(key[0], key[1], reason) for key, reason in found]
+        return [(key[0], key[1], reason, explained) for key, reason, explained in found]

@@ -40,15 +40,30 @@ class LatestOnlyOperator(BaseBranchOperator):
     ui_color = "#e9ffdb"
 
     def choose_branch(self, context: dict[str, Any]) -> list[str]:
+        return self._decide(context)[0]
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        followed, why = self._decide(context)
+        context["ti"].follow_branches(followed, why=why, kind="latest_only")
+        return followed
+
+    def _decide(self, context: dict[str, Any]) -> tuple[list[str], str]:
+        """The tasks to follow, and why the others are skipped."""
         everything = sorted(self.downstream_task_ids)
         dag_run = context["dag_run"]
         if dag_run.external_trigger:
-            return everything
+            return everything, f"latest-only {self.task_id!r}: a triggered run always proceeds"
         upcoming = self.dag.timetable.next_interval(dag_run.data_interval) if self.dag else None
         if upcoming is None:
-            return everything
+            return everything, f"latest-only {self.task_id!r}: the schedule has no next interval"
         now = context["ti"].now()
-        return everything if upcoming.start < now <= upcoming.end else []
+        if upcoming.start < now <= upcoming.end:
+            return everything, f"latest-only {self.task_id!r}: the run is the latest"
+        return [], (
+            f"latest-only {self.task_id!r}: the run is not the latest: now {now.replace(microsecond=0).isoformat()} "
+            "is outside the next "
+            f"interval ({upcoming.start.isoformat()}, {upcoming.end.isoformat()}]"
+        )
 
 
 def _as_datetime(value: Any, base: _dt.datetime) -> _dt.datetime | None:

@@ -19,19 +19,29 @@ from headwater.planning.shape import DagShape, TIKey
 class Skip:
     task_id: str
     reason: str
+    by: str = ""
+    """The task whose operator decided the skip."""
+    kind: str = "branch"
+    """``branch``, ``short_circuit`` or ``latest_only``."""
+
+    @property
+    def explained(self) -> dict[str, str]:
+        return {"kind": self.kind, "by": self.by}
 
 
-def skipped_instances(snapshot: RunSnapshot, skips: Iterable[Skip], *, map_index: int = -1) -> list[tuple[TIKey, str]]:
+def skipped_instances(
+    snapshot: RunSnapshot, skips: Iterable[Skip], *, map_index: int = -1
+) -> list[tuple[TIKey, str, dict[str, str]]]:
     """The instances a branch or short-circuit skips now. Like Airflow, a skip overwrites whatever state
     the instance has, except while it runs. A mapped instance (``map_index >= 0``) skips only the
     downstream instances with the same map index, which unmapped tasks do not have."""
-    found: list[tuple[TIKey, str]] = []
+    found: list[tuple[TIKey, str, dict[str, str]]] = []
     for skip in skips:
         for key in snapshot.instances(skip.task_id):
             if map_index >= 0 and key[1] != map_index:
                 continue
             if snapshot.states[key] is not TaskState.RUNNING:
-                found.append((key, skip.reason))
+                found.append((key, skip.reason, skip.explained))
     return found
 
 
@@ -73,14 +83,17 @@ def resolve_branch(shape: DagShape, task_id: str, targets: Sequence[str]) -> lis
     return followed
 
 
-def branch_skips(shape: DagShape, task_id: str, followed: Sequence[str]) -> list[Skip]:
-    """Direct downstream tasks a branch did not follow, unless also reachable from a followed one."""
+def branch_skips(
+    shape: DagShape, task_id: str, followed: Sequence[str], *, why: str | None = None, kind: str = "branch"
+) -> list[Skip]:
+    """Direct downstream tasks a branch did not follow, unless also reachable from a followed one.
+    ``why`` replaces the default reason (a latest-only operator says which interval it compared)."""
     keep = set(followed)
     for target in followed:
         if target in shape.tasks:
             keep |= shape.descendants(target)
-    why = f"branch {task_id!r} followed {sorted(set(followed))}"
-    return [Skip(d, why) for d in shape.tasks[task_id].downstream if d not in keep]
+    why = why or f"branch {task_id!r} followed {sorted(set(followed))}"
+    return [Skip(d, why, task_id, kind) for d in shape.tasks[task_id].downstream if d not in keep]
 
 
 def short_circuit_skips(shape: DagShape, task_id: str, *, ignore_downstream_trigger_rules: bool) -> list[Skip]:
@@ -91,4 +104,4 @@ def short_circuit_skips(shape: DagShape, task_id: str, *, ignore_downstream_trig
     else:
         targets = shape.tasks[task_id].downstream
         why = f"short-circuit {task_id!r} returned a falsy value (direct downstream only)"
-    return [Skip(t, why) for t in targets if not shape.tasks[t].is_teardown]
+    return [Skip(t, why, task_id, "short_circuit") for t in targets if not shape.tasks[t].is_teardown]

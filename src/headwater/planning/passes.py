@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from headwater.model.states import SCHEDULABLE_STATES, TaskState
 from headwater.model.trigger_rule import TriggerRule
@@ -26,6 +27,9 @@ class Decision:
     reason: str
     pass_number: int
     counts: UpstreamCounts | None = None
+    explained: dict[str, Any] | None = None
+    """For a task ended without running: the rule, the upstream states at the start of this pass and
+    those that fired the rule (what ``tasks why`` shows, as decided here)."""
 
 
 @dataclass
@@ -100,6 +104,20 @@ class RunSnapshot:
                 pairs.append((self.states[(up, index)], is_setup))
         return count_states(pairs)
 
+    def upstream_states(self, shape: DagShape, key: TIKey) -> dict[str, str | None]:
+        """The state of each upstream instance a rule looks at for ``key``, labelled ``task`` or
+        ``task[i]`` (the same instances ``counts`` counts)."""
+        group = shape.tasks[key[0]].mapped_group if key[1] >= 0 else None
+        found: dict[str, str | None] = {}
+        for up in shape.tasks[key[0]].upstream:
+            indexes = self.indexes.get(up, ())
+            if group is not None and shape.tasks[up].mapped_group == group and key[1] in indexes:
+                indexes = [key[1]]
+            for index in sorted(indexes):
+                state = self.states[(up, index)]
+                found[up if index < 0 else f"{up}[{index}]"] = state.value if state is not None else None
+        return found
+
     def _direct_counts(self, shape: DagShape, task_id: str) -> UpstreamCounts:
         tally = self._tallies.get(task_id)
         if tally is None:
@@ -136,5 +154,24 @@ def plan_pass(shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey
         if snapshot.states.get(key, TaskState.REMOVED) not in SCHEDULABLE_STATES:
             continue
         verdict, counts = verdict_for(shape, snapshot, key)
-        plan.decisions.append(Decision(key, verdict.action, verdict.reason, number, counts))
+        explained = None
+        if verdict.action in (Action.SKIP, Action.UPSTREAM_FAILED):
+            explained = explain_rule(shape.tasks[key[0]].rule, verdict.action, snapshot.upstream_states(shape, key))
+            explained["pass"] = number
+        plan.decisions.append(Decision(key, verdict.action, verdict.reason, number, counts, explained))
     return plan
+
+
+_FAILED = (TaskState.FAILED.value, TaskState.UPSTREAM_FAILED.value)
+
+
+def explain_rule(rule: TriggerRule, action: Action, upstream: dict[str, str | None]) -> dict[str, Any]:
+    """The record of a rule's decision: the upstream states it saw and which of them fired it (the
+    failures for upstream_failed; for a skip the skipped ones, or, for rules that skip when things go
+    well, such as all_failed, the successes)."""
+    if action is Action.UPSTREAM_FAILED:
+        fired = [t for t, s in upstream.items() if s in _FAILED]
+    else:
+        fired = [t for t, s in upstream.items() if s == TaskState.SKIPPED.value]
+        fired = fired or [t for t, s in upstream.items() if s == TaskState.SUCCESS.value]
+    return {"kind": "rule", "rule": rule.value, "action": action.value, "upstream": upstream, "fired_by": fired}

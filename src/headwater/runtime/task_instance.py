@@ -66,10 +66,12 @@ class RuntimeTaskInstance:
 
     # -- decisions the operator reports; planning decides what they mean -------------------------
 
-    def follow_branches(self, returned: str | Iterable[str] | None) -> None:
+    def follow_branches(
+        self, returned: str | Iterable[str] | None, *, why: str | None = None, kind: str = "branch"
+    ) -> None:
         targets = planning.branch_targets(returned, dag_id=self.dag_id, task_id=self.task_id)
         followed = planning.resolve_branch(self._env.shape, self.task_id, targets)
-        self.skips = planning.branch_skips(self._env.shape, self.task_id, followed)
+        self.skips = planning.branch_skips(self._env.shape, self.task_id, followed, why=why, kind=kind)
 
     def short_circuit(self, *, ignore_downstream_trigger_rules: bool) -> None:
         self.skips = planning.short_circuit_skips(

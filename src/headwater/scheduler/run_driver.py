@@ -91,7 +91,9 @@ class RunDriver:
                 if decision.action is Action.RUN:
                     to_run.extend(self._ready(decision, changed))
                 elif decision.action is not Action.WAIT:
-                    self._end(decision.key, TaskState(decision.action.value), decision.reason, number)
+                    self._end(
+                        decision.key, TaskState(decision.action.value), decision.reason, number, decision.explained
+                    )
                     changed.add(decision.key[0])
             for key in to_run:
                 self._start(key, number)
@@ -139,10 +141,13 @@ class RunDriver:
                     for key in self._ready(decision, self.changed):
                         rec = self._touch(key)
                         rec.state, rec.reason, rec.pass_number = TaskState.SCHEDULED, decision.reason, self.number
+                        rec.decision = None
                         self._set(key, TaskState.SCHEDULED)
                         ready.append(key)
                 elif decision.action is not Action.WAIT:
-                    self._end(decision.key, TaskState(decision.action.value), decision.reason, self.number)
+                    self._end(
+                        decision.key, TaskState(decision.action.value), decision.reason, self.number, decision.explained
+                    )
                     self.changed.add(decision.key[0])
         return ready
 
@@ -208,10 +213,10 @@ class RunDriver:
             if outcome.retry_at is not None:
                 self.retry_at[key] = outcome.retry_at
             self.changed.add(key[0])
-            for task_id, map_index, reason in event.skipped:
+            for task_id, map_index, reason, explained in event.skipped:
                 target = self.records.get((task_id, map_index))
                 if target is not None:
-                    target.state, target.reason = TaskState.SKIPPED, reason
+                    target.state, target.reason, target.decision = TaskState.SKIPPED, reason, explained
                     self._set((task_id, map_index), TaskState.SKIPPED)
                     self.changed.add(task_id)
             if self.on_task_done is not None:
@@ -350,10 +355,13 @@ class RunDriver:
         rec.reason = None
         self._set(key, TaskState.RUNNING)
 
-    def _end(self, key: TIKey, state: TaskState, reason: str, number: int | None) -> None:
+    def _end(
+        self, key: TIKey, state: TaskState, reason: str, number: int | None, explained: dict[str, Any] | None = None
+    ) -> None:
         rec = self._touch(key)
         rec.state = state
         rec.reason = reason
+        rec.decision = explained
         if number is not None:
             rec.pass_number = number
         if rec.try_number == 0:  # decided without running
@@ -374,8 +382,10 @@ class RunDriver:
         if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
             self.on_task_done(rec)
         changed = {outcome.task_id}
-        for target, reason in planning.skipped_instances(self.snapshot, outcome.skips, map_index=outcome.map_index):
-            self._end(target, TaskState.SKIPPED, reason, number)
+        for target, reason, explained in planning.skipped_instances(
+            self.snapshot, outcome.skips, map_index=outcome.map_index
+        ):
+            self._end(target, TaskState.SKIPPED, reason, number, explained)
         changed.update(skip.task_id for skip in outcome.skips)
         return changed
 

@@ -57,6 +57,9 @@ class TaskInstanceRecord:
     heartbeat_at: dt.datetime | None = None
     """The lease: refreshed by the process running the try; a stale lease means the try is lost."""
     next_retry_at: dt.datetime | None = None
+    decision: dict[str, Any] | None = None
+    """What decided the state, as planning recorded it: the rule with the upstream states at the start of
+    the deciding pass, or the operator that skipped it (``tasks why`` reads it)."""
 
 
 @dataclass

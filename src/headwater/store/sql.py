@@ -34,6 +34,7 @@ _TI_FIELDS = (
     "pid",
     "heartbeat_at",
     "next_retry_at",
+    "decision",
 )
 
 
@@ -49,6 +50,7 @@ _PASS_FIELDS = (
     "queued_at",
     "queued_by",
     "next_retry_at",
+    "decision",
 )
 """What a pass may change on an instance already stored; where it runs (host, pid, lease) belongs to the
 worker, and its pool, priority and queue are fixed when it is created."""

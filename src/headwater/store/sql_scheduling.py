@@ -51,8 +51,8 @@ class TryEnd:
     duration: float
     next_retry_at: dt.datetime | None
     xcoms: Sequence[XComRow]
-    skipped: Sequence[tuple[str, int, str]]
-    """Instances the try skipped (branch, short-circuit): task id, map index, reason."""
+    skipped: Sequence[tuple[str, int, str, dict[str, Any] | None]]
+    """Instances the try skipped (branch, short-circuit): task id, map index, reason, decision."""
 
 
 def _ti_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> Any:
@@ -116,6 +116,7 @@ class _HotStatements:
             "duration": bindparam("duration"),
             "next_retry_at": bindparam("next_retry_at"),
             "heartbeat_at": None,
+            "decision": None,
         }
         self.end_try = update(ti).where(running, ti.c.pid == bindparam("b_pid")).values(ending)
         self.end_try_any_pid = update(ti).where(running).values(ending)
@@ -125,6 +126,7 @@ class _HotStatements:
             .values(
                 state=TaskState.SKIPPED.value,
                 reason=bindparam("reason"),
+                decision=bindparam("decision"),
                 start_date=bindparam("start_date"),
                 end_date=bindparam("end_date"),
                 duration=0.0,
@@ -366,12 +368,13 @@ class SchedulingQueries:
                 )
             if end.xcoms:
                 self._insert_xcoms(conn, end.xcoms)
-            for target, index, reason in end.skipped:
+            for target, index, reason, decision in end.skipped:
                 conn.execute(
                     _HOT.skip,
                     {
                         **_key_params((dag_id, run_id, target, index)),
                         "reason": reason,
+                        "decision": decision,
                         "start_date": end.end_date,
                         "end_date": end.end_date,
                     },
@@ -508,6 +511,7 @@ class SchedulingQueries:
                     .values(
                         state=None,
                         reason="cleared",
+                        decision=None,
                         max_tries=row.try_number + retries[row.task_id],
                         start_date=None,
                         end_date=None,

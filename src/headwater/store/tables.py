@@ -96,6 +96,7 @@ task_instance = Table(
     Column("pid", Integer),
     Column("heartbeat_at", UtcDateTime),
     Column("next_retry_at", UtcDateTime),
+    Column("decision", JSON),
     Index("ix_task_instance_state", "state"),
 )
 

@@ -100,7 +100,7 @@ class TestBranchSkips:
     def test_direct_downstream_tasks_not_followed_are_skipped(self) -> None:
         """Following a skips b and c, the other direct downstream tasks, with the branch's reason."""
         why = "branch 'branch' followed ['a']"
-        assert branch_skips(_branch_shape(), "branch", ["a"]) == [Skip("b", why), Skip("c", why)]
+        assert branch_skips(_branch_shape(), "branch", ["a"]) == [Skip("b", why, "branch"), Skip("c", why, "branch")]
 
     def test_a_task_below_a_followed_and_an_unfollowed_path_is_not_skipped(self) -> None:
         """join is directly downstream of the branch but also below the followed a, so the branch leaves it alone."""
@@ -123,16 +123,16 @@ class TestBranchSkips:
         targets = branch_targets(returned, dag_id="branchy", task_id="branch")
         why = "branch 'branch' followed []"
         assert branch_skips(_branch_shape(), "branch", targets) == [
-            Skip("a", why),
-            Skip("b", why),
-            Skip("c", why),
-            Skip("join", why),
+            Skip("a", why, "branch"),
+            Skip("b", why, "branch"),
+            Skip("c", why, "branch"),
+            Skip("join", why, "branch"),
         ]
 
     def test_following_several_paths_skips_only_the_rest(self) -> None:
         """A list follows several paths; the reason lists them sorted."""
         why = "branch 'branch' followed ['a', 'c']"
-        assert branch_skips(_branch_shape(), "branch", ["c", "a"]) == [Skip("b", why)]
+        assert branch_skips(_branch_shape(), "branch", ["c", "a"]) == [Skip("b", why, "branch")]
 
     def test_following_every_path_skips_nothing(self) -> None:
         """A branch that follows all its direct downstream tasks skips none."""
@@ -153,16 +153,16 @@ class TestShortCircuitSkips:
         """With ignore_downstream_trigger_rules=True every task below, transitively, is skipped; teardowns are not."""
         why = "short-circuit 'sc' returned a falsy value (ignore_downstream_trigger_rules=True)"
         assert short_circuit_skips(_short_circuit_shape(), "sc", ignore_downstream_trigger_rules=True) == [
-            Skip("a", why),
-            Skip("b", why),
-            Skip("c", why),
+            Skip("a", why, "sc", "short_circuit"),
+            Skip("b", why, "sc", "short_circuit"),
+            Skip("c", why, "sc", "short_circuit"),
         ]
 
     def test_without_ignoring_trigger_rules_only_direct_downstream_tasks_are_skipped(self) -> None:
         """With ignore_downstream_trigger_rules=False only the direct downstream tasks are skipped, teardowns kept."""
         why = "short-circuit 'sc' returned a falsy value (direct downstream only)"
         assert short_circuit_skips(_short_circuit_shape(), "sc", ignore_downstream_trigger_rules=False) == [
-            Skip("a", why)
+            Skip("a", why, "sc", "short_circuit")
         ]
 
     def test_a_short_circuit_with_no_downstream_skips_nothing(self) -> None:
@@ -188,7 +188,8 @@ class TestSkippedInstances:
             }
         )
         found = skipped_instances(snapshot, [Skip("m", "why"), Skip("done", "why")])
-        assert found == [(("m", 0), "why"), (("m", 2), "why"), (("done", -1), "why")]
+        by = {"kind": "branch", "by": ""}
+        assert found == [(("m", 0), "why", by), (("m", 2), "why", by), (("done", -1), "why", by)]
 
     def test_a_mapped_instance_skips_only_its_own_map_index(self) -> None:
         """A mapped branch instance skips only downstream instances with its map index (none for unmapped)."""
@@ -196,4 +197,4 @@ class TestSkippedInstances:
 
         snapshot = RunSnapshot({("after", -1): None, ("m", 0): None, ("m", 1): None})
         found = skipped_instances(snapshot, [Skip("after", "why"), Skip("m", "why")], map_index=1)
-        assert found == [(("m", 1), "why")]
+        assert found == [(("m", 1), "why", {"kind": "branch", "by": ""})]
