@@ -36,7 +36,8 @@ class Step:
 
     def headline(self) -> str:
         state = self.state or "no state yet"
-        when = f" (pass {self.pass_number})" if self.pass_number is not None and self.decision else ""
+        decided_in = (self.decision or {}).get("pass")  # a rule's decision; an operator's skip is its try's
+        when = f" (pass {decided_in})" if decided_in is not None else ""
         return f"{self.label} {state}: {self.reason or 'no decision recorded yet'}{when}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -45,7 +46,7 @@ class Step:
             "map_index": self.map_index,
             "state": self.state,
             "reason": self.reason,
-            "pass": self.pass_number,
+            "pass": (self.decision or {}).get("pass"),
             "try_number": self.try_number,
             "decision": self.decision,
             "details": self.details,
@@ -68,7 +69,9 @@ def _step(store: Any, dag_id: str, run_id: str, task_id: str, map_index: int) ->
     decision = ti.decision or {}
     if decision.get("kind") == "rule":
         fired = set(decision.get("fired_by", []))
-        step.details.append(f"trigger rule {decision['rule']}; upstream at the start of pass {decision.get('pass')}:")
+        what = "setup constraint" if decision["rule"] == "setup" else f"trigger rule {decision['rule']}"
+        looked_at = "setup tasks" if decision["rule"] == "setup" else "upstream"
+        step.details.append(f"{what}; {looked_at} at the start of pass {decision.get('pass')}:")
         for up, up_state in sorted(decision.get("upstream", {}).items()):
             mark = "   <- fired the rule" if up in fired else ""
             step.details.append(f"  {up:<30} {up_state or 'no state'}{mark}")
@@ -136,6 +139,12 @@ def register_why(tasks: click.Group) -> None:
                 raise CliError(f"DAG {dag_id!r} has no run {run_id!r}; `headwater dags list-runs {dag_id}` lists them.")
             step = _step(store, dag_id, run_id, task_id, map_index)
             if step is None:
+                mapped = sorted(i.map_index for i in store.task_instances(dag_id, run_id) if i.task_id == task_id)
+                if mapped and map_index < 0:
+                    raise CliError(
+                        f"Task {task_id!r} of run {run_id!r} is mapped: pass --map-index N "
+                        f"({mapped[0]} to {mapped[-1]})."
+                    )
                 raise CliError(
                     f"Run {run_id!r} of DAG {dag_id!r} has no task instance {task_id!r} (map index {map_index}); "
                     f"`headwater tasks states-for-dag-run {dag_id} {run_id}` lists them."

@@ -7,7 +7,7 @@ before the other upstream becomes upstream_failed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,12 +104,14 @@ class RunSnapshot:
                 pairs.append((self.states[(up, index)], is_setup))
         return count_states(pairs)
 
-    def upstream_states(self, shape: DagShape, key: TIKey) -> dict[str, str | None]:
-        """The state of each upstream instance a rule looks at for ``key``, labelled ``task`` or
-        ``task[i]`` (the same instances ``counts`` counts)."""
+    def upstream_states(
+        self, shape: DagShape, key: TIKey, upstream: Iterable[str] | None = None
+    ) -> dict[str, str | None]:
+        """The state of each upstream instance a rule looks at for ``key`` (its direct upstream unless
+        ``upstream`` names others), labelled ``task`` or ``task[i]``: the instances ``counts`` counts."""
         group = shape.tasks[key[0]].mapped_group if key[1] >= 0 else None
         found: dict[str, str | None] = {}
-        for up in shape.tasks[key[0]].upstream:
+        for up in shape.tasks[key[0]].upstream if upstream is None else upstream:
             indexes = self.indexes.get(up, ())
             if group is not None and shape.tasks[up].mapped_group == group and key[1] in indexes:
                 indexes = [key[1]]
@@ -156,22 +158,54 @@ def plan_pass(shape: DagShape, snapshot: RunSnapshot, candidates: Iterable[TIKey
         verdict, counts = verdict_for(shape, snapshot, key)
         explained = None
         if verdict.action in (Action.SKIP, Action.UPSTREAM_FAILED):
-            explained = explain_rule(shape.tasks[key[0]].rule, verdict.action, snapshot.upstream_states(shape, key))
+            explained = _explain(shape, snapshot, key, verdict)
             explained["pass"] = number
         plan.decisions.append(Decision(key, verdict.action, verdict.reason, number, counts, explained))
     return plan
 
 
 _FAILED = (TaskState.FAILED.value, TaskState.UPSTREAM_FAILED.value)
+_SKIPPED, _SUCCESS = TaskState.SKIPPED.value, TaskState.SUCCESS.value
+
+_SKIPPED_BY: dict[TriggerRule, Callable[[str | None], bool]] = {
+    TriggerRule.ALL_FAILED: lambda s: s is not None and s not in _FAILED,  # something did not fail
+    TriggerRule.ONE_FAILED: lambda s: s is not None and s not in _FAILED,
+    TriggerRule.ALL_SKIPPED: lambda s: s is not None and s != _SKIPPED,  # something did not skip
+}
+"""Rules whose skip is caused by upstream tasks that did *not* skip; every other rule is skipped by
+the upstream tasks that did."""
 
 
-def explain_rule(rule: TriggerRule, action: Action, upstream: dict[str, str | None]) -> dict[str, Any]:
+def _explain(shape: DagShape, snapshot: RunSnapshot, key: TIKey, verdict: Verdict) -> dict[str, Any]:
+    """What a pass records with a task it ends without running: the rule (or the setup constraint that
+    decided instead), the states of the upstream instances it looked at, and which of them fired it."""
+    task = shape.tasks[key[0]]
+    if task.indirect_setups and verdict.reason.startswith("setup:"):
+        upstream = snapshot.upstream_states(shape, key, task.indirect_setups)
+        return explain_rule("setup", verdict.action, upstream)
+    upstream = snapshot.upstream_states(shape, key)
+    eligible = None
+    if task.rule is TriggerRule.ALL_DONE_SETUP_SUCCESS:  # a teardown's rule looks at its setups only
+        eligible = {label for label in upstream if shape.tasks[label.partition("[")[0]].is_setup}
+    return explain_rule(task.rule.value, verdict.action, upstream, eligible, _SKIPPED_BY.get(task.rule))
+
+
+def explain_rule(
+    rule: str,
+    action: Action,
+    upstream: dict[str, str | None],
+    eligible: set[str] | None = None,
+    skipped_by: Callable[[str | None], bool] | None = None,
+) -> dict[str, Any]:
     """The record of a rule's decision: the upstream states it saw and which of them fired it (the
-    failures for upstream_failed; for a skip the skipped ones, or, for rules that skip when things go
-    well, such as all_failed, the successes)."""
+    failures for upstream_failed; for a skip, the skipped ones, or what ``skipped_by`` says for rules
+    that skip when upstream tasks did *not* skip or fail)."""
+    candidates = {t: s for t, s in upstream.items() if eligible is None or t in eligible}
     if action is Action.UPSTREAM_FAILED:
-        fired = [t for t, s in upstream.items() if s in _FAILED]
+        fired = [t for t, s in candidates.items() if s in _FAILED]
+    elif skipped_by is not None:
+        fired = [t for t, s in candidates.items() if skipped_by(s)]
     else:
-        fired = [t for t, s in upstream.items() if s == TaskState.SKIPPED.value]
-        fired = fired or [t for t, s in upstream.items() if s == TaskState.SUCCESS.value]
-    return {"kind": "rule", "rule": rule.value, "action": action.value, "upstream": upstream, "fired_by": fired}
+        fired = [t for t, s in candidates.items() if s == _SKIPPED]
+        fired = fired or [t for t, s in candidates.items() if s == _SUCCESS]
+    return {"kind": "rule", "rule": rule, "action": action.value, "upstream": upstream, "fired_by": fired}
