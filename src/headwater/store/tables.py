@@ -96,7 +96,7 @@ task_instance = Table(
     Column("pid", Integer),
     Column("heartbeat_at", UtcDateTime),
     Column("next_retry_at", UtcDateTime),
-    Column("decision", JSON),
+    Column("decision", JSON(none_as_null=True)),  # no decision is SQL NULL (and costs no json.dumps)
     Index("ix_task_instance_state", "state"),
 )
 
