@@ -111,17 +111,6 @@ def joins_after_branch(dag: DAG, shape: DagShape) -> list[Finding]:
     return findings
 
 
-def _ancestors(shape: DagShape, task_id: str) -> set[str]:
-    seen: set[str] = set()
-    stack = list(shape.tasks[task_id].upstream)
-    while stack:
-        up = stack.pop()
-        if up not in seen:
-            seen.add(up)
-            stack.extend(shape.tasks[up].upstream)
-    return seen
-
-
 def _pulled_by(task: Any) -> set[str]:
     ids: set[str] = set()
     func = getattr(task, "python_callable", None)
@@ -137,7 +126,7 @@ def pulls_from_elsewhere(dag: DAG, shape: DagShape) -> list[Finding]:
     its group, or that is not upstream of the puller (the pull can run first and get None)."""
     findings: list[Finding] = []
     for task_id, task in dag.task_dict.items():
-        upstream: set[str] | None = None
+        upstream: frozenset[str] | None = None
         for pulled in sorted(_pulled_by(task) - {task_id}):
             if pulled not in dag.task_dict:
                 grouped = sorted(t for t in dag.task_dict if t.endswith("." + pulled))
@@ -150,7 +139,7 @@ def pulls_from_elsewhere(dag: DAG, shape: DagShape) -> list[Finding]:
                     fix = "Pull from an existing task id (check the spelling)."
                 findings.append(_finding("HW002", ERROR, dag, task, message, fix))
                 continue
-            upstream = upstream if upstream is not None else _ancestors(shape, task_id)
+            upstream = upstream if upstream is not None else shape.ancestors(task_id)
             if pulled not in upstream:
                 findings.append(
                     _finding(

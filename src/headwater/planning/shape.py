@@ -45,15 +45,22 @@ class DagShape:
         """Every task downstream of ``task_id``, transitively."""
         cached = self._reach.get(task_id)
         if cached is None:
-            seen: set[str] = set()
-            stack = list(self.tasks[task_id].downstream)
-            while stack:
-                tid = stack.pop()
-                if tid not in seen:
-                    seen.add(tid)
-                    stack.extend(self.tasks[tid].downstream)
-            cached = self._reach[task_id] = frozenset(seen)
+            cached = self._reach[task_id] = self._closure(task_id, upstream=False)
         return cached
+
+    def ancestors(self, task_id: str) -> frozenset[str]:
+        """Every task upstream of ``task_id``, transitively."""
+        return self._closure(task_id, upstream=True)
+
+    def _closure(self, task_id: str, *, upstream: bool) -> frozenset[str]:
+        seen: set[str] = set()
+        stack = list(self.tasks[task_id].upstream if upstream else self.tasks[task_id].downstream)
+        while stack:
+            tid = stack.pop()
+            if tid not in seen:
+                seen.add(tid)
+                stack.extend(self.tasks[tid].upstream if upstream else self.tasks[tid].downstream)
+        return frozenset(seen)
 
     def dependents(self, task_id: str) -> tuple[str, ...]:
         """Tasks whose verdict may change when ``task_id`` changes state."""
