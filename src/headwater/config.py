@@ -51,6 +51,14 @@ class Settings:
     xcom_objectstorage_options: Mapping[str, Any] = field(default_factory=dict)
     lint_import_budget: float = 1.0
     """Seconds a DAG file's import may take before the lint flags it (HW005)."""
+    celery_broker_url: str = "redis://127.0.0.1:6379/0"
+    celery_default_queue: str = "default"
+    """The broker queue of tasks whose ``queue`` is left at ``"default"``."""
+    celery_worker_concurrency: int = 16
+    """Tries one ``headwater celery worker`` runs at once (Airflow's default)."""
+    celery_visibility_timeout: float = 21600.0
+    """Seconds Redis waits for an unacknowledged message before delivering it again; keep it longer than
+    any ``execution_timeout`` (a second delivery of a running try is refused, but costs a round trip)."""
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -82,6 +90,7 @@ class Settings:
         )
         scheduler = raw.get("scheduler", {})
         xcom = raw.get("xcom", {})
+        celery = raw.get("celery", {})
         return cls(
             home=home,
             dags_folder=Path(core.get("dags_folder") or home / "dags").expanduser(),
@@ -105,6 +114,10 @@ class Settings:
             xcom_objectstorage_compression=_typed(xcom, "xcom", "objectstorage_compression", _compression, None),
             xcom_objectstorage_options=_typed(xcom, "xcom", "objectstorage_options", _table, {}),
             lint_import_budget=_typed(raw.get("lint", {}), "lint", "import_time_budget", float, 1.0),
+            celery_broker_url=str(celery.get("broker_url") or "redis://127.0.0.1:6379/0"),
+            celery_default_queue=str(celery.get("default_queue") or "default"),
+            celery_worker_concurrency=_typed(celery, "celery", "worker_concurrency", int, 16),
+            celery_visibility_timeout=_typed(celery, "celery", "visibility_timeout", float, 21600.0),
             raw=raw,
         )
 

@@ -32,6 +32,8 @@ class DagBag:
     import_errors: dict[str, str] = field(default_factory=dict)
     import_seconds: dict[str, float] = field(default_factory=dict)
     """How long each file took to import."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """The SHA-256 of each file as it was read for import: what a remote worker checks its copy against."""
 
     @classmethod
     def load(cls, path: str | Path, *, timeout: float | None = None) -> DagBag:
@@ -51,6 +53,10 @@ class DagBag:
         for dag_id in [d for d, dag in self.dags.items() if dag.fileloc == str(file)]:
             del self.dags[dag_id]
         self.import_errors.pop(str(file), None)
+        try:
+            self.digests[str(file)] = file_digest(file)
+        except OSError:  # the import below reports the unreadable file
+            self.digests.pop(str(file), None)
         began = time.perf_counter()
         try:
             with _time_limit(timeout, file):
@@ -183,3 +189,9 @@ def _describe(file: Path, exc: BaseException) -> str:
         return f"{file}:{exc.lineno}: SyntaxError: {exc.msg}"
     where = f"{file}:{frames[-1].lineno}" if frames else str(file)
     return f"{where}: {type(exc).__name__}: {exc}"
+
+
+def file_digest(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes, in hex."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery_harness import BROKERS, CeleryCluster, broker_unreachable
 from click.testing import CliRunner, Result
 from scheduler_harness import SchedulerHome, scheduler_home
 from sqlalchemy import create_engine, func, select, text
@@ -169,9 +170,54 @@ def postgres_url() -> Iterator[str]:
     yield POSTGRES_URL
 
 
+def require_service(reason: str | None) -> None:
+    """Skip a test whose service is unreachable; under CI=true, fail it instead."""
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the tests that need it must run)", pytrace=False)
+        pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def _cluster(tmp_path: Path, database_url: str, broker_url: str) -> Iterator[CeleryCluster]:
+    require_service(broker_unreachable(broker_url))
+    homes = scheduler_home(tmp_path, database_url)
+    site = next(homes)
+    cluster = CeleryCluster(site, broker_url)
+    try:
+        yield cluster
+    finally:
+        cluster.kill_workers()  # nothing to finish gracefully once the test is over
+        homes.close()  # stops the scheduler
+
+
+@pytest.fixture(params=sorted(BROKERS))
+def cluster(request: pytest.FixtureRequest, tmp_path: Path, postgres_database: str) -> Iterator[CeleryCluster]:
+    """The CeleryExecutor on PostgreSQL, once with Redis and once with RabbitMQ as the broker."""
+    with _cluster(tmp_path, postgres_database, BROKERS[request.param]) as found:
+        yield found
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[SchedulerHome]:
-    yield from scheduler_home(tmp_path)
+def redis_cluster(tmp_path: Path, postgres_database: str) -> Iterator[CeleryCluster]:
+    with _cluster(tmp_path, postgres_database, BROKERS["redis"]) as found:
+        yield found
+
+
+@pytest.fixture
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SchedulerHome]:
+    """A scheduler home on the LocalExecutor and SQLite; with ``every_executor`` (an indirect parameter),
+    also on the CeleryExecutor: PostgreSQL, Redis and two workers of one process each."""
+    if getattr(request, "param", "local") == "local":
+        yield from scheduler_home(tmp_path)
+        return
+    database = request.getfixturevalue("postgres_database")
+    with _cluster(tmp_path, database, BROKERS["redis"]) as cluster:
+        cluster.site.extra_env["HEADWATER__CORE__PARALLELISM"] = "2"
+        cluster.start_worker("w1", concurrency=1)
+        cluster.start_worker("w2", concurrency=1)
+        cluster.wait_for_workers("w1", "w2")
+        yield cluster.site
 
 
 @contextlib.contextmanager

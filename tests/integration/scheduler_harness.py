@@ -101,7 +101,8 @@ class SchedulerHome:
         return process
 
     def scheduler_log(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.home.glob("scheduler-*.log")))
+        logs = sorted(self.home.glob("scheduler-*.log")) + sorted(self.home.glob("worker-*.log"))
+        return "\n".join(f"--- {p.name} ---\n{p.read_text(errors='replace')}" for p in logs)
 
     def kill(self, process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Kill the scheduler alone (its workers see it gone)."""

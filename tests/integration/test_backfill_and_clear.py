@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 DAILY = """
@@ -78,6 +79,7 @@ def test_a_backfill_runs_every_date_even_while_the_dag_is_paused(any_site: Sched
     ]  # one at a time, in order
 
 
+@every_executor
 def test_run_backwards_starts_with_the_newest_date(site: SchedulerHome, tmp_path: Path) -> None:
     log = _daily(site, tmp_path)
     site.start_scheduler()
@@ -103,6 +105,7 @@ def test_run_backwards_starts_with_the_newest_date(site: SchedulerHome, tmp_path
     ]
 
 
+@every_executor
 def test_reprocess_failed_reruns_only_the_failed_dates(site: SchedulerHome, tmp_path: Path) -> None:
     log = _daily(site, tmp_path, fail_on=("2024-02-02",))
     site.start_scheduler()
@@ -121,6 +124,7 @@ def test_reprocess_failed_reruns_only_the_failed_dates(site: SchedulerHome, tmp_
     assert _ran(log).count("extract 2024-02-01 1") == 1 and not any(" 2024-02-01 2" in x for x in _ran(log))
 
 
+@every_executor
 def test_clear_with_downstream_reruns_the_tasks_and_drops_their_xcoms(site: SchedulerHome, tmp_path: Path) -> None:
     log = _daily(site, tmp_path)
     site.start_scheduler()

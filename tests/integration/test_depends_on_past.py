@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 DAG_FILE = """
@@ -24,6 +25,7 @@ DAG_FILE = """
 """
 
 
+@every_executor
 def test_a_task_waits_for_its_previous_run_and_the_first_run_is_never_blocked(
     site: SchedulerHome, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 POOLED = """
@@ -50,6 +51,7 @@ def test_pools_list_shows_the_default_pool_and_a_pool_set_from_the_cli(site: Sch
     assert [(p["pool"], p["slots"]) for p in pools] == [("default_pool", 128), ("tiny", 1)]
 
 
+@every_executor
 def test_a_one_slot_pool_runs_its_tasks_one_at_a_time_highest_priority_first(
     site: SchedulerHome, tmp_path: Path
 ) -> None:
@@ -70,6 +72,7 @@ def test_a_one_slot_pool_runs_its_tasks_one_at_a_time_highest_priority_first(
         assert _when(later["start_date"]) >= _when(earlier["end_date"]), (earlier, later)
 
 
+@every_executor
 def test_max_active_runs_one_never_overlaps_two_triggered_runs(site: SchedulerHome) -> None:
     site.write_dag(ONE_AT_A_TIME)
     later = site.trigger("single", "-e", "2024-03-02")  # triggered first, but later in logical date

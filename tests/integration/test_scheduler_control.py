@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 SIMPLE = """
@@ -89,6 +90,7 @@ def test_pause_and_unpause_decide_whether_queued_runs_start(site: SchedulerHome)
     assert _states(site.list_runs("pausable")) == {first: "success", again.stdout.strip(): "queued"}
 
 
+@every_executor
 def test_pausing_a_dag_mid_run_lets_the_running_task_finish_but_starts_nothing_new(
     site: SchedulerHome, tmp_path: Path
 ) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 GOOD = """
@@ -144,6 +145,7 @@ def test_headwaterignore_hides_files_from_the_scheduler_and_from_dags_list(site:
     assert site.list_runs("hidden") == []
 
 
+@every_executor
 def test_a_dag_file_edited_while_the_scheduler_runs_is_picked_up_by_the_next_run(site: SchedulerHome) -> None:
     site.write_dag(EVOLVING_V1, "evolving.py")
     site.start_scheduler()

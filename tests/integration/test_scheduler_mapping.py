@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 MAPPED = """
@@ -30,6 +31,7 @@ MAPPED = """
 """
 
 
+@every_executor
 def test_mapped_instances_run_on_workers_and_their_values_reach_the_downstream(site: SchedulerHome) -> None:
     site.write_dag(MAPPED)
     site.start_scheduler()
@@ -53,6 +55,7 @@ def test_mapped_instances_run_on_workers_and_their_values_reach_the_downstream(s
     assert (pushed.key, json.loads(pushed.value)) == ("return_value", {"values": [2, 4, 6], "sum": 12})
 
 
+@every_executor
 def test_a_mapped_task_over_an_empty_list_is_skipped_with_its_downstream(site: SchedulerHome) -> None:
     """Airflow: expanding over an empty list gives no instances; the mapped task is ``skipped`` and so is a
     downstream with the default all_success rule."""

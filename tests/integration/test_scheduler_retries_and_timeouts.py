@@ -9,6 +9,7 @@ import signal
 import time
 from pathlib import Path
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 FLAKY = """
@@ -80,6 +81,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
+@every_executor
 def test_a_failed_try_is_retried_after_its_retry_delay_and_each_try_keeps_its_log(site: SchedulerHome) -> None:
     site.write_dag(FLAKY)
     site.start_scheduler()
@@ -108,6 +110,7 @@ def test_a_failed_try_is_retried_after_its_retry_delay_and_each_try_keeps_its_lo
     assert latest_log == second_log
 
 
+@every_executor
 def test_a_task_running_past_its_execution_timeout_fails_and_so_does_the_run(site: SchedulerHome) -> None:
     site.write_dag(SLOW_TASK)
     site.start_scheduler()
@@ -126,6 +129,7 @@ def test_a_task_running_past_its_execution_timeout_fails_and_so_does_the_run(sit
     assert "going to sleep" in log and "execution_timeout" in log
 
 
+@every_executor
 def test_a_run_past_its_dagrun_timeout_fails_its_unfinished_tasks_are_skipped_and_stopped(
     site: SchedulerHome, tmp_path: Path
 ) -> None:

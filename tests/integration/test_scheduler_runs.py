@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
 
 BRANCHING = """
@@ -73,6 +74,7 @@ def test_list_runs_prints_one_record_per_run_in_each_format(site: SchedulerHome)
     assert first in as_table and second in as_table
 
 
+@every_executor
 def test_a_scheduled_dag_catches_up_its_missed_intervals(site: SchedulerHome) -> None:
     site.write_dag(
         """

@@ -254,6 +254,7 @@ def tasks() -> None:
 
 
 def _register_control() -> None:
+    from headwater.cli.celery import register_celery
     from headwater.cli.control import register, register_backfill, register_pools, register_tasks
     from headwater.cli.data import register_db, register_xcom
     from headwater.cli.explain import register_why
@@ -265,6 +266,7 @@ def _register_control() -> None:
     register_xcom(tasks)
     register_why(tasks)
     register_db(main)
+    register_celery(main)
 
 
 _register_control()

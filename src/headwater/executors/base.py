@@ -30,6 +30,11 @@ class WorkItem:
     """The scheduler that queued the try; a worker starts it only if the row still says so."""
     max_tries: int | None = None
     """The last try number that may be retried (None: the task's ``retries``)."""
+    queue: str = "default"
+    """The task's ``queue``: which workers may take it (executors without queues ignore it)."""
+    file_hash: str | None = None
+    """The SHA-256 of the DAG file as the scheduler last parsed it: a worker whose copy differs refuses
+    to run different code silently."""
 
     @property
     def ti_key(self) -> tuple[str, str, str, int]:
@@ -46,6 +51,8 @@ class WorkItem:
             "fileloc": self.fileloc,
             "queued_by": self.queued_by,
             "max_tries": self.max_tries,
+            "queue": self.queue,
+            "file_hash": self.file_hash,
         }
 
     @classmethod
@@ -59,6 +66,8 @@ class WorkItem:
             fileloc=message["fileloc"],
             queued_by=message.get("queued_by"),
             max_tries=message.get("max_tries"),
+            queue=str(message.get("queue") or "default"),
+            file_hash=message.get("file_hash"),
         )
 
 
@@ -69,6 +78,8 @@ class EventKind(str, Enum):
     """The process running the try died before reporting; ``detail`` says how."""
     DISCARDED = "discarded"
     """The worker did not run the try: it was no longer the queued try (cleared, skipped, run elsewhere)."""
+    UNREPORTED = "unreported"
+    """The try's end is in the store but its report did not arrive whole: read the run back from the store."""
 
 
 @dataclass
@@ -154,6 +165,17 @@ class Executor(Protocol):
 
     def warm(self, files: Sequence[str]) -> None:
         """Get ready to run tasks of these DAG files (start workers, import the files); may do nothing."""
+        ...
+
+    def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
+        """Whether this executor runs that try and will report its end (a scheduler that restarted its
+        loop need not watch its lease)."""
+        ...
+
+    @property
+    def records_queued(self) -> bool:
+        """Whether a try must be recorded ``queued`` before it is submitted: true where work waits in a
+        broker that may lose it, so that what was never started can be told from the store."""
         ...
 
     def shutdown(self, *, wait: bool = True) -> None: ...

@@ -13,6 +13,9 @@ from headwater.runtime.runner import run_task
 class InProcessExecutor:
     """Immediate mode: the same runtime as the workers, without a process boundary."""
 
+    records_queued = False
+    """A try goes straight to a worker: nothing waits where it could be lost."""
+
     def __init__(self, env: RunEnvironment) -> None:
         self.env = env
         self._done: list[ExecutorEvent] = []
@@ -38,6 +41,9 @@ class InProcessExecutor:
 
     def warm(self, files: Sequence[str]) -> None:
         """Nothing to prepare: tasks run in this process, on DAGs already imported."""
+
+    def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
+        return False  # a try ends before ``submit`` returns
 
     @property
     def open_slots(self) -> int:

@@ -53,6 +53,9 @@ def _describe_exit(code: int | None) -> str:
 class LocalExecutor:
     """Runs tries in worker processes; reports ``ENDED`` (recorded by the worker) or ``LOST``."""
 
+    records_queued = False
+    """A try goes straight to a worker: nothing waits where it could be lost."""
+
     def __init__(self, parallelism: int, *, heartbeat_interval: float = 5.0) -> None:
         if parallelism < 1:
             raise ValueError(f"[core] parallelism must be at least 1; got {parallelism}.")
@@ -64,6 +67,11 @@ class LocalExecutor:
     @property
     def open_slots(self) -> int:
         return self.parallelism - sum(1 for w in self._workers if w.item is not None)
+
+    def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
+        return any(
+            w.item is not None and w.item.ti_key == key and w.item.try_number == try_number for w in self._workers
+        )
 
     @property
     def worker_pids(self) -> list[int]:

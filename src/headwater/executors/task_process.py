@@ -27,6 +27,7 @@ from headwater.config import Settings
 from headwater.dagbag import DagBag
 from headwater.errors import HeadwaterError
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
+from headwater.executors.try_events import payload_of
 from headwater.model.dag import DAG
 from headwater.model.mapping import MissingMapInput
 from headwater.model.states import TaskState
@@ -57,8 +58,21 @@ class DagFileCache:
             cached = self.files[fileloc] = (stamp, DagBag.load(fileloc))
         return cached[1]
 
-    def dag(self, fileloc: str, dag_id: str) -> DAG:
+    def dag(self, fileloc: str, dag_id: str, *, digest: str | None = None) -> DAG:
+        """The DAG as this machine's copy of its file defines it; with ``digest`` (the file as the scheduler
+        parsed it), a copy that differs is refused rather than run."""
         bag = self.load(fileloc)
+        if digest is not None and bag.digests.get(str(bag.path)) != digest:
+            self.files.pop(fileloc, None)  # changed within the same second and size? read it again
+            bag = self.load(fileloc)
+            here = bag.digests.get(str(bag.path))
+            if here != digest:
+                raise HeadwaterError(
+                    f"DAG file {fileloc} on this worker differs from the file the scheduler parsed (scheduler: "
+                    f"sha256 {digest[:12]}, here: sha256 {(here or 'unreadable')[:12]}). The task was not run, so "
+                    "that it never runs code the scheduler has not seen. Deploy the same DAGs folder to every "
+                    "machine; once the scheduler has parsed the new version, its retry (or a clear) runs it."
+                )
         if dag_id not in bag.dags:
             error = bag.import_errors.get(str(Path(fileloc).resolve()))
             if error:
@@ -138,6 +152,8 @@ class TaskProcess:
     dags: DagFileCache = field(default_factory=DagFileCache)
     hostname: str = field(default_factory=socket.gethostname)
     heartbeat_interval: float = 5.0
+    notify_channel: str | None = None
+    """Where to announce each try's end (a PostgreSQL channel), for a scheduler that is not our parent."""
     _runs: dict[tuple[str, str], tuple[DagRunRecord, Any]] = field(default_factory=dict)
     _base_context: tuple[Any, dict[str, Any]] = (None, {})
     """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
@@ -185,7 +201,9 @@ class TaskProcess:
             now=now,
         )
         if not claimed:
-            return ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
+            return self._announce(
+                ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
+            )
         path = log_path(
             self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
         )
@@ -220,15 +238,25 @@ class TaskProcess:
             xcoms=pushed,
             skipped=skipped,
         )
-        if not _persist(self.store.end_try, item.ti_key, try_number=item.try_number, pid=pid, end=end):
+        ended = ExecutorEvent(item, EventKind.ENDED, outcome, recorded=True, skipped=skipped)
+        notify = (self.notify_channel, payload_of(ended)) if self.notify_channel else None
+        if not _persist(self.store.end_try, item.ti_key, try_number=item.try_number, pid=pid, end=end, notify=notify):
             backend = self.backend
             if pushed and purges(backend):  # nothing references what this try offloaded: it goes
                 purge_rows(backend, pushed)
-            return ExecutorEvent(item, EventKind.DISCARDED, detail="the try was taken away while it ran")
-        return ExecutorEvent(item, EventKind.ENDED, outcome, recorded=True, skipped=skipped)
+            return self._announce(
+                ExecutorEvent(item, EventKind.DISCARDED, detail="the try was taken away while it ran")
+            )
+        return ended
+
+    def _announce(self, event: ExecutorEvent) -> ExecutorEvent:
+        """Tell a listening scheduler about a try that was not run or not recorded here."""
+        if self.notify_channel:
+            _persist(self.store.notify, self.notify_channel, payload_of(event))
+        return event
 
     def _run(self, item: WorkItem, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
-        dag = self.dags.dag(item.fileloc, item.dag_id)
+        dag = self.dags.dag(self._dag_file(item.fileloc), item.dag_id, digest=item.file_hash)
         run, previous_success = self._run_of(item)
         task = dag.task_dict.get(item.task_id)
         if task is None:
@@ -270,6 +298,11 @@ class TaskProcess:
             max_tries=item.max_tries,
         )
         return outcome, list(env.xcoms.pending_added)
+
+    def _dag_file(self, fileloc: str) -> str:
+        """A DAG file named relative to the DAGs folder (as remote workers receive it) is found in ours."""
+        path = Path(fileloc)
+        return fileloc if path.is_absolute() else str(self.settings.dags_folder / path)
 
     def _run_of(self, item: WorkItem) -> tuple[DagRunRecord, Any]:
         key = (item.dag_id, item.run_id)

@@ -34,6 +34,7 @@ class FolderChanges:
 class _Parsed:
     dags: dict[str, DAG]
     error: str | None
+    digest: str | None = None
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -71,6 +72,10 @@ class DagFolder:
     @property
     def dags(self) -> dict[str, DAG]:
         return self.bag.dags
+
+    def digest(self, fileloc: str) -> str | None:
+        """The SHA-256 of a DAG file as last parsed (None for a file never parsed here)."""
+        return self.bag.digests.get(fileloc)
 
     def refresh(self, *, force: bool = False) -> FolderChanges:
         """Take in what a background parse finished, notice files gone, and start parsing changed ones
@@ -112,6 +117,8 @@ class DagFolder:
             self.bag.import_errors.pop(str(path), None)
             if result.error is not None:
                 self.bag.import_errors[str(path)] = result.error
+            if result.digest is not None:
+                self.bag.digests[str(path)] = result.digest
             self.bag.dags.update(result.dags)
             self._note(path, changes)
         return changes
@@ -128,10 +135,11 @@ class DagFolder:
                 continue
             bag = DagBag(self.bag.path)
             bag.load_file(path)
-            parsed[path] = _Parsed(dict(bag.dags), bag.import_errors.get(str(path)))
+            parsed[path] = _Parsed(dict(bag.dags), bag.import_errors.get(str(path)), bag.digests.get(str(path)))
         return parsed
 
     def _forget(self, path: Path) -> None:
+        self.bag.digests.pop(str(path), None)
         for dag_id in [d for d, dag in self.bag.dags.items() if dag.fileloc == str(path)]:
             del self.bag.dags[dag_id]
 

@@ -163,12 +163,13 @@ class RunDriver:
 
     def queue(self, keys: Iterable[TIKey]) -> list[WorkItem]:
         """Hand admitted instances to the executor: each becomes ``queued`` with its next try number (in
-        memory: the store sees the try when a worker claims it, and a try never claimed leaves no trace)."""
+        memory: the store sees the try when a worker claims it, and a try never claimed leaves no trace;
+        except where the executor's broker may lose it, when the pass's write records it queued)."""
         items = []
         now = self.env.now()
         for key in keys:
             rec = self.records[key]
-            if key in self._new:  # an instance the store has not seen yet is recorded queued
+            if key in self._new or self.executor.records_queued:  # recorded queued before it is submitted
                 self._dirty[key] = rec
             else:  # nothing to write: the worker's claim of the try records it (one write fewer per task)
                 self._dirty.pop(key, None)
@@ -191,6 +192,7 @@ class RunDriver:
                     self.fileloc,
                     self.queued_by,
                     rec.max_tries,
+                    rec.queue,
                 )
             )
         return items
@@ -236,6 +238,14 @@ class RunDriver:
             self.retry_at[key] = stored.next_retry_at
         self._set(key, state)
         self.changed.add(key[0])
+
+    def refresh(self, stored: Iterable[TaskInstanceRecord]) -> None:
+        """Take every instance whose state or try the store has changed (a try's end, and the skips it
+        caused, that were recorded but not reported)."""
+        for record in stored:
+            mine = self.records.get((record.task_id, record.map_index))
+            if mine is not None and (mine.state, mine.try_number) != (record.state, record.try_number):
+                self.adopt(record)
 
     def active(self) -> set[TIKey]:
         """Instances handed to an executor and not finished."""

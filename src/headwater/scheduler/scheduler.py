@@ -164,6 +164,10 @@ class Scheduler:
             if driver is not None:
                 driver.apply_event(event)
             return
+        if event.kind is EventKind.UNREPORTED:  # the worker recorded more than its report could carry
+            if driver is not None:
+                driver.refresh(self.store.task_instances(item.dag_id, item.run_id))
+            return
         if event.kind is EventKind.LOST:
             stored = self._declare_lost(item, event.detail)
         else:
@@ -209,6 +213,7 @@ class Scheduler:
         for driver in self.drivers.values():
             driver.flush()
         for item in items:
+            item.file_hash = self.folder.digest(item.fileloc)
             self.executor.submit(item)
         for key in [k for k, d in self.drivers.items() if not d.changed and not d.inflight and not self._paused_run(d)]:
             if self.waiting_count.get(key):
@@ -558,7 +563,7 @@ class Scheduler:
                 del self.orphans[key]
                 self._adopt(key, stored)
                 continue
-            if stored.hostname == self.hostname and stored.pid in getattr(self.executor, "worker_pids", ()):
+            if self.executor.running_here(key, stored.try_number):
                 del self.orphans[key]  # one of our own workers runs it: it reports like any other try
                 continue
             gone = stored.hostname == self.hostname and stored.pid is not None and not _alive(stored.pid)

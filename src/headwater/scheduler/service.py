@@ -11,12 +11,14 @@ from sqlalchemy import text
 
 from headwater.config import Settings
 from headwater.errors import ConfigError, HeadwaterError
+from headwater.executors.base import Executor
+from headwater.executors.celery import CeleryExecutor
 from headwater.executors.local import LocalExecutor
 from headwater.scheduler.scheduler import Scheduler
 from headwater.store.sql import SqlStore
 from headwater.store.xcom import configure
 
-EXECUTORS = ("LocalExecutor",)
+EXECUTORS = ("LocalExecutor", "CeleryExecutor")
 SCHEDULER_LOCK_KEY = 0x6877736368  # "hwsch": the PostgreSQL advisory lock a scheduler holds while it runs
 
 
@@ -72,13 +74,28 @@ def build_scheduler(settings: Settings) -> Scheduler:
         raise ConfigError(
             f"[core] executor = {settings.executor!r} is not available; choose one of: {', '.join(EXECUTORS)}."
         )
+    if name == "CeleryExecutor" and not settings.sql_alchemy_conn.startswith("postgresql"):
+        raise ConfigError(
+            f"[core] executor = CeleryExecutor needs a metadata database every worker machine reaches, and "
+            f"[database] sql_alchemy_conn is {settings.sql_alchemy_conn!r}. Set it to PostgreSQL, e.g. "
+            "HEADWATER__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg://user@db-host:5432/headwater."
+        )
     store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
     try:
         lock = SchedulerLock(settings, store)
     except HeadwaterError:
         store.close()
         raise
-    executor = LocalExecutor(settings.parallelism, heartbeat_interval=settings.heartbeat_interval)
+    executor: Executor
+    if name == "CeleryExecutor":
+        try:
+            executor = CeleryExecutor(settings, store)
+        except HeadwaterError:
+            lock.release()
+            store.close()
+            raise
+    else:
+        executor = LocalExecutor(settings.parallelism, heartbeat_interval=settings.heartbeat_interval)
     scheduler = Scheduler(settings, store, executor)
     scheduler.lock = lock
     return scheduler

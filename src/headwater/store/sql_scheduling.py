@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, text, tuple_, update
 
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
@@ -53,6 +53,21 @@ class TryEnd:
     xcoms: Sequence[XComRow]
     skipped: Sequence[tuple[str, int, str, dict[str, Any] | None]]
     """Instances the try skipped (branch, short-circuit): task id, map index, reason, decision."""
+
+
+@dataclass(frozen=True)
+class TryLease:
+    """An instance's current try as its row shows it: who claimed it and when it last renewed its lease."""
+
+    state: TaskState | None
+    try_number: int
+    queued_by: str | None
+    hostname: str | None
+    pid: int | None
+    heartbeat_at: dt.datetime | None
+
+
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 
 
 def _ti_key(dag_id: str, run_id: str, task_id: str, map_index: int) -> Any:
@@ -341,9 +356,20 @@ class SchedulingQueries:
             )
         return bool(done.rowcount)
 
-    def end_try(self, key: tuple[str, str, str, int], *, try_number: int, pid: int | None, end: TryEnd) -> bool:
+    def end_try(
+        self,
+        key: tuple[str, str, str, int],
+        *,
+        try_number: int,
+        pid: int | None,
+        end: TryEnd,
+        notify: tuple[str, str] | None = None,
+    ) -> bool:
         """Record how a running try ended, with its XComs and the skips it caused, in one transaction;
-        False (and nothing written) when the try is no longer this process's running try."""
+        False (and nothing written) when the try is no longer this process's running try.
+
+        ``notify`` is a PostgreSQL channel and payload sent in the same transaction: listeners hear of
+        the end exactly when it is committed, never before and never for a write that was rolled back."""
         dag_id, run_id, _, _ = key
         params = {
             **_key_params(key),
@@ -379,8 +405,48 @@ class SchedulingQueries:
                         "end_date": end.end_date,
                     },
                 )
+            if notify is not None:
+                conn.execute(_NOTIFY, {"channel": notify[0], "payload": notify[1]})
         self._purge(doomed)
         return True
+
+    def notify(self, channel: str, payload: str) -> None:
+        """Send a PostgreSQL notification on its own (a try a worker did not run, say)."""
+        with self.engine.begin() as conn:
+            conn.execute(_NOTIFY, {"channel": channel, "payload": payload})
+
+    def try_leases(self, keys: Iterable[tuple[str, str, str, int]]) -> dict[tuple[str, str, str, int], TryLease]:
+        """Where the given instances' tries stand: what an executor checks its in-flight tries against."""
+        ti = t.task_instance
+        wanted = list(keys)
+        found: dict[tuple[str, str, str, int], TryLease] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = conn.execute(
+                    select(
+                        ti.c.dag_id,
+                        ti.c.run_id,
+                        ti.c.task_id,
+                        ti.c.map_index,
+                        ti.c.state,
+                        ti.c.try_number,
+                        ti.c.queued_by,
+                        ti.c.hostname,
+                        ti.c.pid,
+                        ti.c.heartbeat_at,
+                    ).where(tuple_(ti.c.dag_id, ti.c.run_id, ti.c.task_id, ti.c.map_index).in_(chunk))
+                )
+                for r in rows:
+                    found[(r.dag_id, r.run_id, r.task_id, r.map_index)] = TryLease(
+                        TaskState(r.state) if r.state else None,
+                        r.try_number,
+                        r.queued_by,
+                        r.hostname,
+                        r.pid,
+                        r.heartbeat_at,
+                    )
+        return found
 
     def skip_running(
         self, dag_id: str, run_id: str, keys: Iterable[tuple[str, int]], *, reason: str, now: dt.datetime

@@ -1,0 +1,186 @@
+"""Benchmark the CeleryExecutor: a real `headwater scheduler` on PostgreSQL and 2 `headwater celery
+worker` processes with concurrency 2, on Redis and on RabbitMQ; the LocalExecutor with 4 worker
+processes on the same PostgreSQL alongside.
+
+For chain200 and fan1000 it prints: trigger -> success, milliseconds per task, the median and 95th
+percentile of task-to-task latency on the chain (upstream end -> downstream start, as recorded), and
+the peak memory of the scheduler and the workers together. Never fails on time.
+
+    python bench/celery.py [--redis URL] [--rabbitmq URL] [--only local,redis,rabbitmq]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dags_test import WORKLOADS
+from scheduler import create_postgres_database, drop_postgres_database, tree_rss_mb
+
+from headwater.model.states import DagRunState
+from headwater.store.sql import SqlStore
+
+TARGETS = {"chain_median_ms": 25.0, "fan_s": 10.0}
+BROKERS = {
+    "redis": os.environ.get("HEADWATER_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    "rabbitmq": os.environ.get("HEADWATER_BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+}
+
+
+class PeakMemory(threading.Thread):
+    """The largest resident memory seen of several process trees together."""
+
+    def __init__(self, roots: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.roots, self.peak, self.running = roots, 0.0, True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, sum(tree_rss_mb(pid) for pid in self.roots))
+            time.sleep(0.05)
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "headwater", *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "wb"),
+        start_new_session=True,
+    )
+
+
+def measure(kind: str, database: str, tmp: Path) -> dict[str, float]:
+    home = tmp / f"home-{uuid.uuid4().hex[:6]}"
+    dags = home / "dags"
+    dags.mkdir(parents=True)
+    for name in ("chain200", "fan1000"):
+        (dags / f"bench_{name}.py").write_text(WORKLOADS[name].replace("{dag_id}", f"bench_{name}"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HEADWATER")},
+        "HEADWATER_HOME": str(home),
+        "HEADWATER__DATABASE__SQL_ALCHEMY_CONN": database,
+        "HEADWATER__CORE__DAGS_ARE_PAUSED_AT_CREATION": "false",
+    }
+    if kind == "local":
+        env["HEADWATER__CORE__PARALLELISM"] = "4"
+    else:
+        env.update(
+            HEADWATER__CORE__EXECUTOR="CeleryExecutor",
+            HEADWATER__CELERY__BROKER_URL=BROKERS[kind],
+            HEADWATER__CELERY__DEFAULT_QUEUE=f"bench-{uuid.uuid4().hex[:8]}",
+        )
+    store = SqlStore(database)
+    workers = (
+        []
+        if kind == "local"
+        else [
+            start(
+                ["celery", "worker", "-c", "2", "-H", f"bench{n}.{os.getpid()}@%h", "-l", "WARNING"],
+                env,
+                home / f"worker{n}.log",
+            )
+            for n in range(2)
+        ]
+    )
+    scheduler = start(["scheduler"], env, home / "scheduler.log")
+    memory = PeakMemory([scheduler.pid, *(w.pid for w in workers)])
+    memory.start()
+    figures: dict[str, float] = {}
+    print(f"measuring {kind} ...", flush=True)
+    try:
+        while len(store.pause_flags()) < 2:
+            time.sleep(0.05)
+        time.sleep(3)  # workers up and consuming
+        for name, tasks in (("chain200", 200), ("fan1000", 1002)):
+            dag_id = f"bench_{name}"
+            trigger = subprocess.run(
+                [sys.executable, "-m", "headwater", "dags", "trigger", dag_id],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            triggered = dt.datetime.now(dt.UTC)
+            run_id = trigger.stdout.strip()
+            while True:
+                run = store.get_run(dag_id, run_id)
+                if run is not None and run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
+                    break
+                time.sleep(0.1)
+            if run.state is not DagRunState.SUCCESS or run.end_date is None:
+                raise SystemExit(f"{dag_id} ended {run.state}: see {home}")
+            wall = (run.end_date - triggered).total_seconds()
+            figures[f"{name}_s"] = wall
+            figures[f"{name}_ms_per_task"] = wall * 1000 / tasks
+            if name == "chain200":
+                tis = {ti.task_id: ti for ti in store.task_instances(dag_id, run_id)}
+                gaps = [
+                    (tis[f"t{i + 1}"].start_date - tis[f"t{i}"].end_date).total_seconds() * 1000  # type: ignore[operator]
+                    for i in range(199)
+                ]
+                figures["chain_median_ms"] = statistics.median(gaps)
+                figures["chain_p95_ms"] = statistics.quantiles(gaps, n=20)[-1]
+    finally:
+        memory.running = False
+        for process in [scheduler, *workers]:
+            process.send_signal(signal.SIGTERM)
+        for process in [scheduler, *workers]:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        store.close()
+    figures["memory_mb"] = memory.peak
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default="local,redis,rabbitmq", help="Which of local, redis, rabbitmq to run.")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.only.split(","):
+            database = create_postgres_database()
+            if database is None:
+                raise SystemExit("PostgreSQL is needed: set HEADWATER_BENCH_POSTGRES_URL")
+            try:
+                rows.append((kind, measure(kind, database, Path(tmp))))
+            finally:
+                drop_postgres_database(database)
+    print()
+    labels = {
+        "local": "LocalExecutor, 4 processes",
+        "redis": "Celery on Redis, 2 x 2",
+        "rabbitmq": "Celery on RabbitMQ, 2 x 2",
+    }
+    print(
+        f"{'executor (PostgreSQL)':<27} {'chain200':>9} {'ms/task':>8} {'median':>8} {'p95':>8} "
+        f"{'fan1000':>8} {'ms/task':>8} {'peak MB':>8}"
+    )
+    for kind, f in rows:
+        print(
+            f"{labels[kind]:<27} {f['chain200_s']:>8.2f}s {f['chain200_ms_per_task']:>8.2f} "
+            f"{f['chain_median_ms']:>6.2f}ms {f['chain_p95_ms']:>6.2f}ms {f['fan1000_s']:>7.2f}s "
+            f"{f['fan1000_ms_per_task']:>8.2f} {f['memory_mb']:>8.0f}"
+        )
+    print(
+        f"\ntargets (Celery): chain200 median latency < {TARGETS['chain_median_ms']:g} ms, "
+        f"fan1000 < {TARGETS['fan_s']:g} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The Celery application both ends share: the scheduler publishes tries to it, ``headwater celery
+worker`` consumes them.
+
+A message is the work item's small JSON (never a pickle). It is acknowledged only after the try has
+run (``acks_late``), so a worker that dies with it loses nothing: the broker delivers it again, and
+the guarded claim in the store makes a second delivery of a try that already started a no-op. Each
+pool process keeps its DAG files and its database connection between tries, like a LocalExecutor
+worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import TYPE_CHECKING, Any
+
+from headwater.config import Settings
+from headwater.errors import ConfigError
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from headwater.executors.task_process import TaskProcess
+
+log = logging.getLogger("headwater.worker")
+
+TASK_NAME = "headwater.run_try"
+
+
+def make_app(settings: Settings) -> Celery:
+    """The Celery application for these settings."""
+    try:
+        from celery import Celery
+    except ImportError:
+        raise ConfigError("[core] executor = CeleryExecutor needs Celery: pip install 'headwater[celery]'.") from None
+    app = Celery("headwater", broker=settings.celery_broker_url, set_as_current=False)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=False,  # a try whose process died is declared lost by its lease, not re-run
+        task_default_queue=settings.celery_default_queue,
+        worker_prefetch_multiplier=1,
+        worker_redirect_stdouts=False,  # a try's output goes to its own log file
+        worker_hijack_root_logger=False,
+        worker_cancel_long_running_tasks_on_connection_loss=False,  # a broker restart does not stop tries
+        worker_send_task_events=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
+    )
+    app.task(name=TASK_NAME, acks_late=True, ignore_result=True)(run_try)
+    return app
+
+
+_process: TaskProcess | None = None
+
+
+def run_try(message: dict[str, Any]) -> None:
+    """The Celery task: run one try in this pool process and record it (the store tells the scheduler)."""
+    from headwater.executors.base import WorkItem
+
+    _task_process().execute(WorkItem.from_message(message))
+
+
+def _task_process() -> TaskProcess:
+    """This pool process's worker state, made on its first try (after the fork, so nothing is shared)."""
+    global _process  # noqa: PLW0603 - one per pool process, kept between tries
+    if _process is None:
+        from headwater.executors.task_process import TaskProcess
+        from headwater.executors.try_events import CHANNEL
+        from headwater.store.sql import SqlStore
+        from headwater.store.xcom import configure
+
+        settings = Settings.load()
+        store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
+        _process = TaskProcess(settings, store, heartbeat_interval=settings.heartbeat_interval, notify_channel=CHANNEL)
+        signal.signal(signal.SIGTERM, _process.on_sigterm)
+    return _process
