@@ -34,12 +34,16 @@ class DagBag:
     """How long each file took to import."""
     digests: dict[str, str] = field(default_factory=dict)
     """The SHA-256 of each file as it was read for import: what a remote worker checks its copy against."""
+    root: Path | None = None
+    """The DAGs folder: a file under it is named by its path within it (see ``module_name``)."""
 
     @classmethod
-    def load(cls, path: str | Path, *, timeout: float | None = None) -> DagBag:
+    def load(cls, path: str | Path, *, timeout: float | None = None, root: Path | None = None) -> DagBag:
         """Import one file or every DAG file of a folder; with ``timeout``, a file whose import takes
-        longer is recorded as an import error (its top-level code is interrupted)."""
-        bag = cls(Path(path).resolve())
+        longer is recorded as an import error (its top-level code is interrupted). ``root`` is the DAGs
+        folder a single file belongs to (a folder is its own)."""
+        resolved = Path(path).resolve()
+        bag = cls(resolved, root=root if root is not None or resolved.is_file() else resolved)
         files = [bag.path] if bag.path.is_file() else dag_files(bag.path)
         for file in files:
             bag.load_file(file, timeout=timeout)
@@ -64,14 +68,22 @@ class DagBag:
         finally:
             self.import_seconds[str(file)] = time.perf_counter() - began
 
+    def module_name(self, file: Path) -> str:
+        """The same name in every process and on every machine, so values of classes defined in a DAG file
+        (dataclasses, enums) pushed as XComs by one worker are found by name in another: a file under the
+        DAGs folder is named by its path within it, wherever the folder is mounted."""
+        resolved = file.resolve()
+        where = str(resolved)
+        if self.root is not None and resolved.is_relative_to(self.root.resolve()):
+            where = resolved.relative_to(self.root.resolve()).as_posix()
+        digest = hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:16]
+        return f"headwater_dag_{digest}_{file.stem}"
+
     def _load_file(self, file: Path) -> None:
         folder = str(file.parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
-        # The same name in every process, so values of classes defined in a DAG file (dataclasses, enums)
-        # pushed as XComs by one worker are found by name in another.
-        digest = hashlib.sha1(str(file.resolve()).encode(), usedforsecurity=False).hexdigest()[:16]
-        module_name = f"headwater_dag_{digest}_{file.stem}"
+        module_name = self.module_name(file)
         context_stack.autoregistered = []
         try:
             spec = importlib.util.spec_from_file_location(module_name, file)

@@ -32,6 +32,14 @@ RABBITMQ_URL = os.environ.get("HEADWATER_TEST_RABBITMQ_URL", "amqp://guest:guest
 BROKERS = {"redis": REDIS_URL, "rabbitmq": RABBITMQ_URL}
 
 
+def require_service(reason: str | None) -> None:
+    """Skip a test whose service or tool is missing; under CI=true, fail it instead."""
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the tests that need it must run)", pytrace=False)
+        pytest.skip(reason)
+
+
 def broker_unreachable(url: str) -> str | None:
     """Why the broker at ``url`` cannot be used, or None when a connection opens."""
     parsed = urlparse(url)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery_harness import BROKERS, CeleryCluster, broker_unreachable
+from celery_harness import BROKERS, CeleryCluster, broker_unreachable, require_service
 from click.testing import CliRunner, Result
 from scheduler_harness import SchedulerHome, scheduler_home
 from sqlalchemy import create_engine, func, select, text
@@ -168,14 +168,6 @@ def postgres_url() -> Iterator[str]:
             pytest.fail(f"{reason} (CI=true: the PostgreSQL tests must run)", pytrace=False)
         pytest.skip(reason)
     yield POSTGRES_URL
-
-
-def require_service(reason: str | None) -> None:
-    """Skip a test whose service is unreachable; under CI=true, fail it instead."""
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: the tests that need it must run)", pytrace=False)
-        pytest.skip(reason)
 
 
 @contextlib.contextmanager

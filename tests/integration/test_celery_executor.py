@@ -199,7 +199,8 @@ def _publish_again(cluster: CeleryCluster, dag_id: str, run_id: str, task_id: st
         queue=cluster.queue("default"),
     )
     app = make_app(settings)
-    app.send_task(TASK_NAME, args=[item.to_message()], queue=item.queue)
+    with app.connection_for_write() as connection:
+        app.send_task(TASK_NAME, args=[item.to_message()], queue=item.queue, connection=connection)
     deadline = time.monotonic() + 30
     log = cluster.site.home / "worker-one.log"
     while log.read_text().count("received") < 2:
@@ -450,3 +451,24 @@ def test_the_celery_executor_on_sqlite_is_refused_with_the_fix(site: object, com
 
     assert done.returncode != 0
     assert "PostgreSQL" in done.stderr and "sql_alchemy_conn" in done.stderr
+
+
+def test_the_scheduler_killed_mid_run_resumes_and_reruns_nothing(cluster: CeleryCluster, tmp_path: Path) -> None:
+    """The try a killed scheduler left running on a worker is adopted by the next scheduler, which hears
+    its end and carries on from there."""
+    site, marks = cluster.site, _marks(tmp_path)
+    site.write_dag(SLOW.format(marks=str(marks), pause=2, retries=0))
+    cluster.start_worker("w1")
+    cluster.wait_for_workers("w1")
+    first = site.start_scheduler()
+    site.wait_for_dags("slow")
+    run_id = site.trigger("slow", "--run-id", "resumed")
+    _wait_for_file(cluster, marks / "slow.1.started")
+
+    site.kill(first)
+    site.start_scheduler()
+    run = site.wait_for_run("slow", run_id)
+
+    assert run.state.value == "success", cluster.logs()
+    assert _ran(marks, "slow") == ["1"]
+    assert _ran(marks, "after") == ["ran"]

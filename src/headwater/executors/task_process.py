@@ -49,13 +49,15 @@ class DagFileCache:
     """Parsed DAG files, re-imported only when a file changes (by modification time and size)."""
 
     files: dict[str, tuple[tuple[int, int], DagBag]] = field(default_factory=dict)
+    root: Path | None = None
+    """The DAGs folder, which names the modules of the files under it."""
 
     def load(self, fileloc: str) -> DagBag:
         stat = os.stat(fileloc)
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self.files.get(fileloc)
         if cached is None or cached[0] != stamp:
-            cached = self.files[fileloc] = (stamp, DagBag.load(fileloc))
+            cached = self.files[fileloc] = (stamp, DagBag.load(fileloc, root=self.root))
         return cached[1]
 
     def dag(self, fileloc: str, dag_id: str, *, digest: str | None = None) -> DAG:
@@ -162,6 +164,10 @@ class TaskProcess:
     _xcoms: RunXComs | None = None
     """The XComs of the try running now, until it ends."""
     """Whether a task's code is running now: only then does SIGTERM stop it."""
+
+    def __post_init__(self) -> None:
+        if self.dags.root is None:
+            self.dags.root = self.settings.dags_folder
 
     def on_sigterm(self, _signum: int, _frame: object) -> None:
         """SIGTERM stops the running task's code (the executor sends it when the try must end)."""

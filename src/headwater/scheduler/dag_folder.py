@@ -64,7 +64,8 @@ class DagFolder:
     def __init__(self, folder: Path, *, timeout: float | None) -> None:
         self.folder = folder
         self.timeout = timeout
-        self.bag = DagBag(folder.resolve() if folder.exists() else folder)
+        resolved = folder.resolve() if folder.exists() else folder
+        self.bag = DagBag(resolved, root=resolved)
         self.stamps: dict[Path, tuple[int, int]] = {}
         self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headwater-parse")
         self._job: Future[dict[Path, _Parsed]] | None = None
@@ -133,7 +134,7 @@ class DagFolder:
             if error is not None:
                 parsed[path] = _Parsed({}, error)
                 continue
-            bag = DagBag(self.bag.path)
+            bag = DagBag(self.bag.path, root=self.bag.root)
             bag.load_file(path)
             parsed[path] = _Parsed(dict(bag.dags), bag.import_errors.get(str(path)), bag.digests.get(str(path)))
         return parsed

@@ -168,7 +168,7 @@ def run_dag_test(
 
     path = Path(target)
     if path.suffix == ".py" or path.exists():
-        bag = DagBag.load(path)
+        bag = DagBag.load(path, root=settings.dags_folder)
         dag = bag.get(dag_id)
     else:
         bag = DagBag.load(settings.dags_folder)

@@ -92,3 +92,22 @@ def test_a_dag_file_that_differs_from_the_scheduler_s_copy_is_refused(tmp_path: 
 
     assert "Deploy the same DAGs folder" in str(refused.value)
     assert "two" in cache.dag(str(path), "versioned").task_dict  # without a digest, this machine's copy runs
+
+
+def test_a_dag_file_gets_the_same_module_name_wherever_its_dags_folder_is_mounted(tmp_path: Path) -> None:
+    """Classes defined in DAG files are stored in XComs by module name; a worker that mounts the DAGs
+    folder elsewhere must still find them."""
+    from headwater.dagbag import DagBag
+
+    here, there = tmp_path / "scheduler" / "dags", tmp_path / "worker" / "mnt" / "dags"
+    for folder in (here, there):
+        (folder / "team").mkdir(parents=True)
+        (folder / "team" / "versioned.py").write_text(DAG_FILE.format(task="one"))
+
+    on_scheduler = DagBag(here, root=here).module_name(here / "team" / "versioned.py")
+    on_worker = (
+        DagFileCache(root=there).load(str(there / "team" / "versioned.py")).module_name(there / "team" / "versioned.py")
+    )
+
+    assert on_scheduler == on_worker
+    assert on_scheduler != DagBag(here, root=here).module_name(here / "team" / "other.py")
