@@ -40,6 +40,8 @@ class Settings:
     """How often a running try renews its lease."""
     task_instance_heartbeat_timeout: float = 60.0
     """A running try whose lease is older than this is declared lost."""
+    task_queued_timeout: float = 600.0
+    """A try queued in a broker this long without a worker taking it is declared lost (Airflow's default)."""
     enable_xcom_pickling: bool = False
     """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
     xcom_max_db_value_bytes: int = 1_000_000_000
@@ -107,6 +109,7 @@ class Settings:
             task_instance_heartbeat_timeout=_typed(
                 scheduler, "scheduler", "task_instance_heartbeat_timeout", float, 60.0
             ),
+            task_queued_timeout=_typed(scheduler, "scheduler", "task_queued_timeout", float, 600.0),
             enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
             xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", int, 1_000_000_000),
             xcom_objectstorage_path=str(xcom.get("objectstorage_path") or f"file://{home / 'xcom'}"),

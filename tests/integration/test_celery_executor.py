@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -32,6 +34,19 @@ def _wait_for_file(cluster: CeleryCluster, path: Path, timeout: float = 60.0) ->
     while not path.exists():
         assert time.monotonic() < deadline, f"{path.name} never appeared\n{cluster.logs()}"
         time.sleep(0.05)
+
+
+def _launch(
+    cluster: CeleryCluster, source: str, dag_id: str, run_id: str, *, workers: tuple[str, ...] = ("w1",)
+) -> str:
+    """Write the DAG, start its workers and the scheduler, and trigger a run with this id."""
+    cluster.site.write_dag(source)
+    for name in workers:
+        cluster.start_worker(name)
+    cluster.wait_for_workers(*workers)
+    cluster.site.start_scheduler()
+    cluster.site.wait_for_dags(dag_id)
+    return cluster.site.trigger(dag_id, "--run-id", run_id)
 
 
 SPREAD = """
@@ -117,12 +132,7 @@ def test_a_worker_killed_mid_task_is_found_by_its_lease_and_the_try_is_retried_e
 ) -> None:
     site, marks = cluster.site, _marks(tmp_path)
     site.extra_env.update(FAST_LEASES)
-    site.write_dag(SLOW.format(marks=str(marks), pause=3, retries=1))
-    cluster.start_worker("doomed")
-    cluster.wait_for_workers("doomed")
-    site.start_scheduler()
-    site.wait_for_dags("slow")
-    run_id = site.trigger("slow", "--run-id", "killed")
+    run_id = _launch(cluster, SLOW.format(marks=str(marks), pause=3, retries=1), "slow", "killed", workers=("doomed",))
     _wait_for_file(cluster, marks / "slow.1.started")
 
     cluster.kill_worker("doomed")
@@ -140,12 +150,7 @@ def test_a_worker_killed_mid_task_is_found_by_its_lease_and_the_try_is_retried_e
 def test_a_lost_try_without_retries_fails_saying_its_lease_expired(cluster: CeleryCluster, tmp_path: Path) -> None:
     site, marks = cluster.site, _marks(tmp_path)
     site.extra_env.update(FAST_LEASES)
-    site.write_dag(SLOW.format(marks=str(marks), pause=3, retries=0))
-    cluster.start_worker("doomed")
-    cluster.wait_for_workers("doomed")
-    site.start_scheduler()
-    site.wait_for_dags("slow")
-    run_id = site.trigger("slow", "--run-id", "lost")
+    run_id = _launch(cluster, SLOW.format(marks=str(marks), pause=3, retries=0), "slow", "lost", workers=("doomed",))
     _wait_for_file(cluster, marks / "slow.1.started")
 
     cluster.kill_worker("doomed")
@@ -163,12 +168,7 @@ def test_a_try_delivered_twice_runs_once(cluster: CeleryCluster, tmp_path: Path)
     """The broker may deliver a message again (a worker lost its connection); the claim in the store
     refuses the second delivery while the first one runs."""
     site, marks = cluster.site, _marks(tmp_path)
-    site.write_dag(SLOW.format(marks=str(marks), pause=2, retries=0))
-    cluster.start_worker("one", concurrency=2)
-    cluster.wait_for_workers("one")
-    site.start_scheduler()
-    site.wait_for_dags("slow")
-    run_id = site.trigger("slow", "--run-id", "twice")
+    run_id = _launch(cluster, SLOW.format(marks=str(marks), pause=2, retries=0), "slow", "twice", workers=("one",))
     _wait_for_file(cluster, marks / "slow.1.started")
 
     _publish_again(cluster, "slow", run_id, "slow")
@@ -257,7 +257,7 @@ def test_a_broker_restarted_mid_run_loses_nothing(tmp_path: Path, postgres_datab
 
         assert run.state.value == "success", cluster.logs()
         assert all(_ran(marks, f"t{n}") == ["ran"] for n in range(8)), cluster.logs()
-        assert "The broker lost its queued messages" in site.scheduler_log()
+        assert "the broker lost its queued messages" in site.scheduler_log()
     finally:
         homes.close()
         redis.stop()
@@ -273,12 +273,7 @@ def _count(store: object, run_id: str) -> dict[str, int]:
 
 def test_postgres_connections_cut_mid_run_are_reopened(cluster: CeleryCluster, tmp_path: Path) -> None:
     site, marks = cluster.site, _marks(tmp_path)
-    site.write_dag(SLOW.format(marks=str(marks), pause=1.5, retries=0))
-    cluster.start_worker("w1")
-    cluster.wait_for_workers("w1")
-    site.start_scheduler()
-    site.wait_for_dags("slow")
-    run_id = site.trigger("slow", "--run-id", "cut")
+    run_id = _launch(cluster, SLOW.format(marks=str(marks), pause=1.5, retries=0), "slow", "cut")
     _wait_for_file(cluster, marks / "slow.1.started")
 
     cut = _terminate_backends(site.database_url)
@@ -325,14 +320,8 @@ POOLED = """
 
 def test_a_pool_of_one_slot_holds_across_workers_and_admits_by_priority(cluster: CeleryCluster, tmp_path: Path) -> None:
     site, marks = cluster.site, _marks(tmp_path)
-    site.write_dag(POOLED.format(marks=str(marks)))
     site.cli("pools", "set", "single", "1")
-    cluster.start_worker("w1")
-    cluster.start_worker("w2")
-    cluster.wait_for_workers("w1", "w2")
-    site.start_scheduler()
-    site.wait_for_dags("pooled")
-    run_id = site.trigger("pooled", "--run-id", "pooled")
+    run_id = _launch(cluster, POOLED.format(marks=str(marks)), "pooled", "pooled", workers=("w1", "w2"))
 
     run = site.wait_for_run("pooled", run_id)
 
@@ -362,12 +351,7 @@ def test_a_branch_that_skips_more_than_a_notification_carries_is_read_back_from_
     cluster: CeleryCluster,
 ) -> None:
     site = cluster.site
-    site.write_dag(BRANCHY)
-    cluster.start_worker("w1")
-    cluster.wait_for_workers("w1")
-    site.start_scheduler()
-    site.wait_for_dags("branchy")
-    run_id = site.trigger("branchy", "--run-id", "branchy")
+    run_id = _launch(cluster, BRANCHY, "branchy", "branchy")
 
     run = site.wait_for_run("branchy", run_id)
 
@@ -388,39 +372,66 @@ CHANGING = """
     VERSION = {version!r}
 
     with DAG("changing", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
-        first = PythonOperator(task_id="first", python_callable=lambda: time.sleep(2.5) or VERSION)
+        first = PythonOperator(task_id="first", python_callable=lambda: time.sleep({pause}) or VERSION)
         second = PythonOperator(task_id="second", python_callable=lambda: VERSION)
         first >> second
 """
 
 
-def test_a_dag_file_changed_since_the_scheduler_parsed_it_fails_the_try_instead_of_running_it(
-    cluster: CeleryCluster,
-) -> None:
+def _xcom(site: object, dag_id: str, run_id: str, task_id: str) -> object:
+    (row,) = site.cli("tasks", "xcom", dag_id, run_id, task_id, "-o", "json").json  # type: ignore[attr-defined]
+    return row["value"]
+
+
+def test_a_dag_file_edited_mid_run_is_parsed_again_before_its_next_task_runs(cluster: CeleryCluster) -> None:
+    """The worker sees a file the scheduler has not parsed: it runs nothing, the scheduler parses the new
+    version at once (not at its next listing, an hour away here), and the task runs the code it parsed."""
     site = cluster.site
-    site.extra_env["HEADWATER__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "3600"  # the scheduler keeps version one
-    path = site.write_dag(CHANGING.format(version="one"))
-    cluster.start_worker("w1")
-    cluster.wait_for_workers("w1")
-    site.start_scheduler()
-    site.wait_for_dags("changing")
-    run_id = site.trigger("changing", "--run-id", "changed")
-    site.wait_for(
-        "first to run",
-        lambda s: (
-            s.instance("changing", run_id, "first", -1).state is not None
-            and s.instance("changing", run_id, "first", -1).state.value == "running"
-        ),
-    )
+    site.extra_env["HEADWATER__SCHEDULER__DAG_DIR_LIST_INTERVAL"] = "3600"
+    run_id = _launch(cluster, CHANGING.format(version="one", pause=2), "changing", "edited")
+    path = site.dags / "pipeline.py"
+    site.wait_for("first to run", lambda s: _state(s, "changing", run_id, "first") == "running")
 
     path.write_text(path.read_text().replace("'one'", "'two'"))
     run = site.wait_for_run("changing", run_id)
 
-    second = site.instances("changing", run_id)["second"]
+    assert run.state.value == "success", cluster.logs()
+    assert _xcom(site, "changing", run_id, "first") == "one"
+    assert _xcom(site, "changing", run_id, "second") == "two"
+    assert site.instances("changing", run_id)["second"].try_number == 1  # waiting for the parse used no retry
+    assert "changed since it was parsed" in site.scheduler_log()
+
+
+def test_a_worker_with_another_copy_of_the_dag_file_refuses_to_run_it_and_the_try_fails_saying_so(
+    cluster: CeleryCluster, tmp_path: Path
+) -> None:
+    site = cluster.site
+    site.write_dag(CHANGING.format(version="one", pause=0))
+    theirs = tmp_path / "worker-dags"
+    theirs.mkdir()
+    (theirs / "pipeline.py").write_text(CHANGING.format(version="two", pause=0))
+    cluster.start_worker("odd", env={"HEADWATER__CORE__DAGS_FOLDER": str(theirs)})
+    cluster.wait_for_workers("odd")
+    site.start_scheduler()
+    site.wait_for_dags("changing")
+    run_id = site.trigger("changing", "--run-id", "mismatch")
+
+    run = site.wait_for_run("changing", run_id)
+
+    first = site.instances("changing", run_id)["first"]
     assert run.state.value == "failed"
-    assert second.state is not None and second.state.value == "failed"
-    assert second.reason is not None and "differs from the file the scheduler parsed" in second.reason
-    assert site.states("changing", run_id)["first"] == "success"
+    assert first.state is not None and first.state.value == "failed"
+    assert first.reason is not None
+    assert (
+        first.reason.startswith("not run: DAG file ") and "on the worker differs from the scheduler's" in first.reason
+    )
+    assert "deploy the same DAGs folder to every machine" in first.reason
+    assert site.states("changing", run_id)["second"] == "upstream_failed"
+
+
+def _state(store: object, dag_id: str, run_id: str, task_id: str) -> str | None:
+    found = store.instance(dag_id, run_id, task_id, -1)  # type: ignore[attr-defined]
+    return found.state.value if found is not None and found.state is not None else None
 
 
 def test_celery_status_lists_workers_queues_and_running_task_instances(cluster: CeleryCluster, tmp_path: Path) -> None:
@@ -472,3 +483,44 @@ def test_the_scheduler_killed_mid_run_resumes_and_reruns_nothing(cluster: Celery
     assert run.state.value == "success", cluster.logs()
     assert _ran(marks, "slow") == ["1"]
     assert _ran(marks, "after") == ["ran"]
+
+
+STRANDED = """
+    import datetime as dt
+    from headwater import DAG
+    from headwater.operators.empty import EmptyOperator
+
+    with DAG("stranded", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        EmptyOperator(task_id="served") >> EmptyOperator(task_id="stranded", queue="nobody-serves-this")
+"""
+
+
+def test_a_try_no_worker_takes_fails_after_the_queued_timeout(redis_cluster: CeleryCluster) -> None:
+    """A task on a queue nobody serves neither holds its slot for ever nor hangs the run."""
+    site = redis_cluster.site
+    site.extra_env["HEADWATER__SCHEDULER__TASK_QUEUED_TIMEOUT"] = "2"
+    run_id = _launch(redis_cluster, STRANDED, "stranded", "stranded")
+
+    run = site.wait_for_run("stranded", run_id)
+
+    stranded = site.instances("stranded", run_id)["stranded"]
+    assert run.state.value == "failed"
+    assert site.states("stranded", run_id)["served"] == "success"
+    assert stranded.reason is not None
+    assert "stayed queued for more than 2 s: no worker took it from queue 'nobody-serves-this'" in stranded.reason
+
+
+def test_a_pool_process_sent_sigterm_gives_its_try_back_to_be_retried(
+    redis_cluster: CeleryCluster, tmp_path: Path
+) -> None:
+    """A worker being stopped (say, by systemd) does not fail the try it runs: retries decide."""
+    site, marks = redis_cluster.site, _marks(tmp_path)
+    run_id = _launch(redis_cluster, SLOW.format(marks=str(marks), pause=3, retries=1), "slow", "sigterm")
+    _wait_for_file(redis_cluster, marks / "slow.1.started")
+
+    os.kill(int((marks / "slow.1.started").read_text()), signal.SIGTERM)
+    run = site.wait_for_run("slow", run_id)
+
+    assert run.state.value == "success", redis_cluster.logs()
+    assert _ran(marks, "slow") == ["1", "2"]
+    assert "lost: its process was sent SIGTERM" in site.scheduler_log()

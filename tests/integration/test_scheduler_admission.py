@@ -87,3 +87,30 @@ def test_max_active_runs_one_never_overlaps_two_triggered_runs(site: SchedulerHo
     first, second = sorted(runs.values(), key=lambda r: _when(r["start_date"]))
     assert _when(second["start_date"]) >= _when(first["end_date"]), (first, second)
     assert first["run_id"] == earlier  # queued runs start in logical-date order, as in Airflow
+
+
+CAPPED = """
+    import datetime as dt, time
+    from headwater import DAG
+    from headwater.operators.python import PythonOperator
+
+    with DAG("capped", start_date=dt.datetime(2024, 1, 1), schedule=None, max_active_tasks=1) as dag:
+        for n in range(3):
+            PythonOperator(task_id=f"t{n}", python_callable=lambda: time.sleep(0.3))
+"""
+
+
+@every_executor
+def test_max_active_tasks_caps_a_dag_below_the_executor_s_slots(site: SchedulerHome) -> None:
+    site.write_dag(CAPPED)
+    site.start_scheduler()  # two executor slots, three independent tasks: only the DAG's cap holds them back
+    site.wait_for_dags("capped")
+
+    run_id = site.trigger("capped")
+    run = site.wait_for_run("capped", run_id, timeout=30)
+
+    assert run.state.value == "success", site.scheduler_log()
+    rows = sorted(site.task_rows("capped", run_id), key=lambda r: _when(r["start_date"]))
+    assert len(rows) == 3
+    for earlier, later in itertools.pairwise(rows):
+        assert _when(later["start_date"]) >= _when(earlier["end_date"]), (earlier, later)

@@ -78,6 +78,9 @@ class EventKind(str, Enum):
     """The process running the try died before reporting; ``detail`` says how."""
     DISCARDED = "discarded"
     """The worker did not run the try: it was no longer the queued try (cleared, skipped, run elsewhere)."""
+    FILE_CHANGED = "file_changed"
+    """The worker's copy of the DAG file is not the one the scheduler parsed (``detail``: its SHA-256); it
+    did not claim the try."""
     UNREPORTED = "unreported"
     """The try's end is in the store but its report did not arrive whole: read the run back from the store."""
 
@@ -170,6 +173,11 @@ class Executor(Protocol):
     def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
         """Whether this executor runs that try and will report its end (a scheduler that restarted its
         loop need not watch its lease)."""
+        ...
+
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether tries run in processes of this machine (so a recorded pid can be checked here)."""
         ...
 
     @property

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from sqlalchemy.exc import DBAPIError
 
 from headwater.config import Settings
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
@@ -74,7 +75,7 @@ class BrokerMemory:
         try:
             if self._conn is None:
                 self._conn = self.app.connection_for_write()
-            self._conn.ensure_connection(max_retries=1)
+            self._conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             with self._conn.channel() as channel:
                 try:
                     _, count, _ = channel.queue_declare(MARKER_QUEUE, passive=True)
@@ -107,6 +108,8 @@ class CeleryExecutor:
     """Publishes tries to Celery queues; hears their ends from PostgreSQL; checks their leases."""
 
     records_queued = True
+    on_this_machine = False
+    """Workers may share this host's name from other machines' or containers' PID namespaces."""
     """Messages wait in a broker that may lose them: a try is recorded queued before it is published."""
 
     def __init__(self, settings: Settings, store: SqlStore, *, app: Any = None) -> None:
@@ -115,12 +118,17 @@ class CeleryExecutor:
         self.parallelism = settings.parallelism
         self.dags_folder = settings.dags_folder.resolve()
         self.inflight: dict[Key, WorkItem] = {}
+        self.sent: dict[Key, tuple[float, float]] = {}
+        """When each in-flight try was first published, and last."""
         self.unsent: dict[Key, WorkItem] = {}
         self.listener = TryEventListener(settings.sql_alchemy_conn)
         self.memory = BrokerMemory(self.app)
         self.check_every = settings.heartbeat_interval
         self._next_check = 0.0
         self._next_send = 0.0
+        self._send_backoff = 0.5
+        self._watching_since: float | None = None
+        """Since when the leases could be read without a break (None: not since the database failed)."""
         self._marker_seen = False
         self._broker_up = True
 
@@ -218,9 +226,14 @@ class CeleryExecutor:
                     err,
                 )
             self.unsent[item.ti_key] = item
-            self._next_send = time.monotonic() + 1.0
+            self._next_send = time.monotonic() + self._send_backoff
+            self._send_backoff = min(self._send_backoff * 2, 10.0)
             return False
+        now = time.monotonic()
+        first, _ = self.sent.get(item.ti_key, (now, now))
+        self.sent[item.ti_key] = (first, now)
         self.unsent.pop(item.ti_key, None)
+        self._send_backoff = 0.5
         return True
 
     def _take(self, events: list[ExecutorEvent]) -> Iterator[ExecutorEvent]:
@@ -229,41 +242,58 @@ class CeleryExecutor:
             if mine is not None and mine.try_number != event.item.try_number:
                 continue  # a message about an earlier try of an instance now in flight again
             if event.kind is EventKind.DISCARDED and mine is not None:
+                if event.item.queued_by != mine.queued_by:
+                    continue  # a message an earlier scheduler published: ours is still on its way
                 lease = self.store.try_leases([key]).get(key)
-                if lease is not None and lease.state is TaskState.RUNNING and lease.try_number == mine.try_number:
-                    continue  # a second delivery was refused while the first one runs: that one reports
-            self.inflight.pop(key, None)
-            self.unsent.pop(key, None)
+                if _verdict(mine, lease, pendulum.now("UTC"), float("inf")) is None:
+                    continue  # a second delivery refused while ours waits or runs: that one reports
+            self._forget(key)
             yield event
+
+    def _forget(self, key: Key) -> None:
+        self.inflight.pop(key, None)
+        self.sent.pop(key, None)
+        self.unsent.pop(key, None)
 
     def _check(self) -> Iterator[ExecutorEvent]:
         """What no notification reports: lost tries, missed ends, and tries the broker forgot."""
         forgot = self._broker_forgot()
         if not self.inflight:
             return
-        leases = self.store.try_leases(self.inflight)
+        try:
+            leases = self.store.try_leases(self.inflight)
+        except DBAPIError:
+            self._watching_since = None  # workers could not renew their leases either
+            raise
         limit = self.settings.task_instance_heartbeat_timeout
-        now = pendulum.now("UTC")
+        now, clock = pendulum.now("UTC"), time.monotonic()
+        if self._watching_since is None:
+            self._watching_since = clock
+        settled = clock - self._watching_since >= limit
         republish = []
         for key, item in list(self.inflight.items()):
             lease = leases.get(key)
             verdict = _verdict(item, lease, now, limit)
+            if verdict is not None and verdict[0] is EventKind.LOST and not settled:
+                continue  # after an outage, every lease gets a full timeout to be renewed first
+            if verdict is None and lease is not None and lease.state is TaskState.QUEUED:
+                first, last = self.sent.get(key, (clock, clock))
+                waited = self.settings.task_queued_timeout
+                if clock - first > waited:
+                    why = f"it stayed queued for more than {waited:g} s: no worker took it from queue {item.queue!r}"
+                    verdict = EventKind.LOST, f"{why} ([scheduler] task_queued_timeout)"
+                elif (forgot or clock - last > limit) and key not in self.unsent:
+                    republish.append(item)  # its message may be gone (a pool process died before claiming it)
             if verdict is None:
-                if forgot and lease is not None and lease.state is TaskState.QUEUED:
-                    republish.append(item)
                 continue
             kind, detail = verdict
-            del self.inflight[key]
-            self.unsent.pop(key, None)
+            self._forget(key)
             if kind is EventKind.LOST:
                 log.error("%s try %d: %s.", key, item.try_number, detail)
             yield ExecutorEvent(item, kind, detail=detail)
         if republish:
-            log.warning(
-                "The broker lost its queued messages (restarted without persistence?); publishing the %d "
-                "queued tries that never started again.",
-                len(republish),
-            )
+            why = "the broker lost its queued messages (restarted without persistence?)" if forgot else "none started"
+            log.warning("Publishing %d queued tries again: %s.", len(republish), why)
             for item in republish:
                 self._publish(item)
 

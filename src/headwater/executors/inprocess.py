@@ -14,6 +14,7 @@ class InProcessExecutor:
     """Immediate mode: the same runtime as the workers, without a process boundary."""
 
     records_queued = False
+    on_this_machine = True
     """A try goes straight to a worker: nothing waits where it could be lost."""
 
     def __init__(self, env: RunEnvironment) -> None:

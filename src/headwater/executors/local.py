@@ -54,6 +54,7 @@ class LocalExecutor:
     """Runs tries in worker processes; reports ``ENDED`` (recorded by the worker) or ``LOST``."""
 
     records_queued = False
+    on_this_machine = True
     """A try goes straight to a worker: nothing waits where it could be lost."""
 
     def __init__(self, parallelism: int, *, heartbeat_interval: float = 5.0) -> None:

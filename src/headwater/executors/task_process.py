@@ -60,21 +60,22 @@ class DagFileCache:
             cached = self.files[fileloc] = (stamp, DagBag.load(fileloc, root=self.root))
         return cached[1]
 
-    def dag(self, fileloc: str, dag_id: str, *, digest: str | None = None) -> DAG:
-        """The DAG as this machine's copy of its file defines it; with ``digest`` (the file as the scheduler
-        parsed it), a copy that differs is refused rather than run."""
-        bag = self.load(fileloc)
-        if digest is not None and bag.digests.get(str(bag.path)) != digest:
-            self.files.pop(fileloc, None)  # changed within the same second and size? read it again
+    def differs(self, fileloc: str, digest: str) -> str | None:
+        """This machine's SHA-256 of a DAG file when it is not ``digest`` (the file the scheduler parsed),
+        after reading it again in case it changed within the same second and size; None when they agree."""
+        try:
             bag = self.load(fileloc)
-            here = bag.digests.get(str(bag.path))
-            if here != digest:
-                raise HeadwaterError(
-                    f"DAG file {fileloc} on this worker differs from the file the scheduler parsed (scheduler: "
-                    f"sha256 {digest[:12]}, here: sha256 {(here or 'unreadable')[:12]}). The task was not run, so "
-                    "that it never runs code the scheduler has not seen. Deploy the same DAGs folder to every "
-                    "machine; once the scheduler has parsed the new version, its retry (or a clear) runs it."
-                )
+            if bag.digests.get(str(bag.path)) == digest:
+                return None
+            self.files.pop(fileloc, None)
+            bag = self.load(fileloc)
+        except OSError:
+            return None  # unreadable: loading the DAG says so
+        here = bag.digests.get(str(bag.path))
+        return None if here == digest else here or "unreadable"
+
+    def dag(self, fileloc: str, dag_id: str) -> DAG:
+        bag = self.load(fileloc)
         if dag_id not in bag.dags:
             error = bag.import_errors.get(str(Path(fileloc).resolve()))
             if error:
@@ -172,7 +173,7 @@ class TaskProcess:
     def on_sigterm(self, _signum: int, _frame: object) -> None:
         """SIGTERM stops the running task's code (the executor sends it when the try must end)."""
         if self.running:
-            raise TaskTerminated("the try was stopped because its state was changed from outside")
+            raise TaskTerminated("its process was sent SIGTERM (its state was changed, or its worker was stopped)")
         raise SystemExit(0)  # an idle worker told to stop just stops
 
     def _discard_unwritten(self) -> list[Any]:
@@ -196,16 +197,25 @@ class TaskProcess:
 
     def execute(self, item: WorkItem) -> ExecutorEvent:
         pid = os.getpid()
+        if item.file_hash is not None:
+            theirs = self.dags.differs(self._dag_file(item.fileloc), item.file_hash)
+            if theirs is not None:  # never run code the scheduler has not parsed: it decides what happens
+                return self._announce(ExecutorEvent(item, EventKind.FILE_CHANGED, detail=theirs))
         now = pendulum.now("UTC")
-        claimed = _persist(
-            self.store.begin_try,
-            item.ti_key,
-            try_number=item.try_number,
-            queued_by=item.queued_by,
-            hostname=self.hostname,
-            pid=pid,
-            now=now,
-        )
+
+        def claim() -> bool:
+            nonlocal now
+            now = pendulum.now("UTC")  # the lease starts when the claim is written, however long that took
+            return self.store.begin_try(
+                item.ti_key,
+                try_number=item.try_number,
+                queued_by=item.queued_by,
+                hostname=self.hostname,
+                pid=pid,
+                now=now,
+            )
+
+        claimed = _persist(claim)
         if not claimed:
             return self._announce(
                 ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
@@ -225,16 +235,16 @@ class TaskProcess:
                     item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(err)
                 )
                 pushed = self._discard_unwritten()
-            except TaskTerminated as stop:  # its state was changed from outside (cleared, run timed out)
+            except TaskTerminated as stop:
                 log.warning("Task %r was stopped: %s", item.task_id, stop)
-                outcome = TaskOutcome(
-                    item.task_id, item.map_index, TaskState.FAILED, item.try_number, now, pendulum.now("UTC"), str(stop)
-                )
-                pushed = self._discard_unwritten()
+                self._discard_unwritten()
+                # Nothing is recorded: the scheduler decides, from the row, what a stopped try becomes (its
+                # state was changed from outside, or its retries decide if the worker was being shut down).
+                return self._announce(ExecutorEvent(item, EventKind.LOST, detail=str(stop)))
             finally:
                 self.running = False
                 self._xcoms = None
-        skipped = self._skips_of(item, outcome)
+        skipped = _persist(self._skips_of, item, outcome)
         end = TryEnd(
             state=outcome.state,
             reason=outcome.reason,
@@ -262,7 +272,7 @@ class TaskProcess:
         return event
 
     def _run(self, item: WorkItem, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
-        dag = self.dags.dag(self._dag_file(item.fileloc), item.dag_id, digest=item.file_hash)
+        dag = self.dags.dag(self._dag_file(item.fileloc), item.dag_id)
         run, previous_success = self._run_of(item)
         task = dag.task_dict.get(item.task_id)
         if task is None:
@@ -314,12 +324,12 @@ class TaskProcess:
         key = (item.dag_id, item.run_id)
         cached = self._runs.get(key)
         if cached is None or cached[0].start_date is None or item.try_number > 1:
-            run = self.store.get_run(item.dag_id, item.run_id)
+            run = _persist(self.store.get_run, item.dag_id, item.run_id)
             if run is None:
                 raise HeadwaterError(f"DAG {item.dag_id!r} has no run {item.run_id!r} any more.")
             if len(self._runs) > 64:
                 self._runs.clear()
-            cached = self._runs[key] = (run, self.store.last_successful_run(item.dag_id, run.logical_date))
+            cached = self._runs[key] = (run, _persist(self.store.last_successful_run, item.dag_id, run.logical_date))
         return cached
 
     def _skips_of(self, item: WorkItem, outcome: TaskOutcome) -> list[tuple[str, int, str, dict[str, Any] | None]]:

@@ -34,7 +34,7 @@ def payload_of(event: ExecutorEvent) -> str:
 def event_of(payload: str) -> ExecutorEvent | None:
     try:
         return event_from_message(json.loads(payload))
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, AssertionError) as err:
         log.error("Ignored a malformed try notification (%s): %.200s", err, payload)
         return None
 

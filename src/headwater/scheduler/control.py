@@ -28,7 +28,9 @@ def find_dag(settings: Settings, store: SqlStore, dag_id: str) -> DAG:
     The DAG is recorded in the store (paused as configured) if it was not yet."""
     entry = store.dag_entry(dag_id)
     fileloc = entry["fileloc"] if entry else None
-    bag = DagBag.load(fileloc, timeout=settings.dagbag_import_timeout) if fileloc and Path(fileloc).exists() else None
+    bag = None
+    if fileloc and Path(fileloc).exists():
+        bag = DagBag.load(fileloc, timeout=settings.dagbag_import_timeout, root=settings.dags_folder)
     if bag is None or dag_id not in bag.dags:
         bag = DagBag.load(settings.dags_folder, timeout=settings.dagbag_import_timeout)
     if dag_id not in bag.dags:

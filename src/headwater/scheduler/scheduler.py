@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -26,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
+from headwater.dagbag import file_digest
 from headwater.errors import HeadwaterError
 from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkItem
 from headwater.model.dag import DAG
@@ -85,6 +87,8 @@ class Scheduler:
         self.waiting_count: Counter[RunKey] = Counter()
         self.weights: dict[str, dict[str, int]] = {}
         self.orphans: dict[tuple[str, str, str, int], _Orphan] = {}
+        self.held: dict[tuple[str, str, str, int], WorkItem] = {}
+        """Tries a worker refused for a DAG file changed since it was parsed, until it is parsed again."""
         self.next_info: dict[str, planning.DagRunInfo | None] = {}
         self.wake = WakeSocket(settings.home)
         self._next_poll = 0.0
@@ -164,6 +168,9 @@ class Scheduler:
             if driver is not None:
                 driver.apply_event(event)
             return
+        if event.kind is EventKind.FILE_CHANGED:
+            self._take_changed_file(item, event.detail)
+            return
         if event.kind is EventKind.UNREPORTED:  # the worker recorded more than its report could carry
             if driver is not None:
                 driver.refresh(self.store.task_instances(item.dag_id, item.run_id))
@@ -176,7 +183,48 @@ class Scheduler:
         if driver is not None and stored is not None:
             driver.adopt(stored)
 
-    def _declare_lost(self, item: WorkItem, detail: str) -> TaskInstanceRecord | None:
+    def _take_changed_file(self, item: WorkItem, theirs: str) -> None:
+        """A worker refused a try because its copy of the DAG file is not the one the try was sent with.
+        Once this scheduler has parsed the file now on disk, the try is decided again and sent with the new
+        digest; if the file here is the one that was sent, the worker's copy is the odd one out and the try
+        fails (or is retried), saying so."""
+        fileloc = self._local_file(item.fileloc)
+        parsed = self.folder.digest(fileloc)
+        if parsed != item.file_hash:
+            self._give_back(item)
+            return
+        try:
+            here = file_digest(fileloc)
+        except OSError:
+            here = None
+        if here != parsed:  # changed here too: given back once the new version is parsed, which starts now
+            log.info("DAG file %s changed since it was parsed; %s waits for the new version.", fileloc, item.ti_key)
+            self.held[item.ti_key] = item
+            self._next_listing = self._next_poll = 0.0
+            return
+        detail = (
+            f"DAG file {fileloc} on the worker differs from the scheduler's (scheduler: sha256 {(parsed or '?')[:12]}, "
+            f"worker: sha256 {theirs[:12]}), so it did not run code the scheduler has not seen; deploy the same "
+            "DAGs folder to every machine"
+        )
+        self._adopt(item.ti_key, self._declare_lost(item, detail, verb="not run"))
+
+    def _local_file(self, fileloc: str) -> str:
+        """A DAG file path as this scheduler's DAGs folder has it (remote executors send it relative)."""
+        return fileloc if Path(fileloc).is_absolute() else str(self.folder.bag.path / fileloc)
+
+    def _give_back(self, item: WorkItem) -> None:
+        """Undo the queuing of a try no worker started: the instance is decided again (no retry used)."""
+        self.store.requeue_unstarted(item.ti_key, try_number=item.try_number)
+        self._adopt(item.ti_key, self.store.instance(*item.ti_key))
+
+    def _release_held(self) -> None:
+        for key, item in list(self.held.items()):
+            if self.folder.digest(self._local_file(item.fileloc)) != item.file_hash:
+                del self.held[key]
+                self._give_back(item)
+
+    def _declare_lost(self, item: WorkItem, detail: str, *, verb: str = "lost") -> TaskInstanceRecord | None:
         """Fail (or put up for retry) a try whose process died; an outcome it recorded first stands."""
         dag = self.dags.get(item.dag_id)
         task = dag.task_dict.get(item.task_id) if dag is not None else None
@@ -194,10 +242,13 @@ class Scheduler:
                 seed=f"{item.dag_id}#{item.task_id}#{item.run_id}",
             )
         then = "it will be retried" if retry_at is not None else "no retries left"
-        reason = f"lost: {detail} during try {item.try_number}; {then}"
-        return self.store.end_lost_try(
+        reason = f"{verb}: {detail} during try {item.try_number}; {then}"
+        stored = self.store.end_lost_try(
             item.ti_key, try_number=item.try_number, state=state, reason=reason, now=now, next_retry_at=retry_at
         )
+        if stored is not None and stored.reason == reason:  # not when the try had ended or moved on already
+            log.warning("%s of %s in %s: %s", item.task_id, item.dag_id, item.run_id, reason)
+        return stored
 
     # -- planning and admission ----------------------------------------------------------------------
 
@@ -332,6 +383,7 @@ class Scheduler:
             self._take_parsed(self.folder.collect())
         self.paused = self.store.pause_flags()
         self.pools = {name: slots for name, (slots, _) in self.store.pools().items()}
+        self._release_held()
         self._create_scheduled_runs()
         self._start_queued_runs()
         self._check_orphans()
@@ -566,7 +618,8 @@ class Scheduler:
             if self.executor.running_here(key, stored.try_number):
                 del self.orphans[key]  # one of our own workers runs it: it reports like any other try
                 continue
-            gone = stored.hostname == self.hostname and stored.pid is not None and not _alive(stored.pid)
+            here = self.executor.on_this_machine and stored.hostname == self.hostname
+            gone = here and stored.pid is not None and not _alive(stored.pid)
             lease = stored.heartbeat_at
             expired = lease is None or (now - to_utc(lease)).total_seconds() > timeout
             if gone or expired:

@@ -90,7 +90,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
     if name == "CeleryExecutor":
         try:
             executor = CeleryExecutor(settings, store)
-        except HeadwaterError:
+        except BaseException:  # a bad broker URL, say: nothing of this scheduler stays held
             lock.release()
             store.close()
             raise
