@@ -197,6 +197,12 @@ def redis_cluster(tmp_path: Path, postgres_database: str) -> Iterator[CeleryClus
 
 
 @pytest.fixture
+def rabbitmq_cluster(tmp_path: Path, postgres_database: str) -> Iterator[CeleryCluster]:
+    with _cluster(tmp_path, postgres_database, BROKERS["rabbitmq"]) as found:
+        yield found
+
+
+@pytest.fixture
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SchedulerHome]:
     """A scheduler home on the LocalExecutor and SQLite; with ``every_executor`` (an indirect parameter),
     also on the CeleryExecutor: PostgreSQL, Redis and two workers of one process each."""

@@ -7,13 +7,15 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from celery_harness import CeleryCluster, RedisServer
+from celery_harness import CeleryCluster, RedisServer, require_service
 
 FAST_LEASES = {"HEADWATER__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "3"}
 
@@ -524,3 +526,55 @@ def test_a_pool_process_sent_sigterm_gives_its_try_back_to_be_retried(
     assert run.state.value == "success", redis_cluster.logs()
     assert _ran(marks, "slow") == ["1", "2"]
     assert "lost: its process was sent SIGTERM" in site.scheduler_log()
+
+
+def test_rabbitmq_restarted_mid_run_keeps_its_messages_and_everyone_reconnects(
+    rabbitmq_cluster: CeleryCluster, tmp_path: Path
+) -> None:
+    """RabbitMQ keeps durable messages across a restart: nothing needs publishing again, the scheduler and
+    the workers reconnect, and a running try's message redelivered by the restart is refused."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    require_service(None if rabbitmqctl else "rabbitmqctl is not installed (Debian package rabbitmq-server)")
+    assert rabbitmqctl is not None
+    site, marks = rabbitmq_cluster.site, _marks(tmp_path)
+    site.extra_env["HEADWATER__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] = "30"  # no wait counts as long here
+    run_id = _launch(rabbitmq_cluster, FAN.format(marks=str(marks), pause=1.5, width=8), "fan", "rabbit")
+    site.wait_for("two tries running and six queued", lambda s: _count(s, run_id) == {"running": 2, "queued": 6})
+
+    subprocess.run([rabbitmqctl, "stop_app"], check=True, capture_output=True, timeout=60)
+    try:
+        time.sleep(1)
+    finally:
+        subprocess.run([rabbitmqctl, "start_app"], check=True, capture_output=True, timeout=60)
+    run = site.wait_for_run("fan", run_id, timeout=90)
+
+    assert run.state.value == "success", rabbitmq_cluster.logs()
+    assert all(_ran(marks, f"t{n}") == ["ran"] for n in range(8)), rabbitmq_cluster.logs()
+    assert "Publishing" not in site.scheduler_log()
+
+
+def test_messages_lost_from_a_queue_are_published_again_once_it_runs_dry(
+    redis_cluster: CeleryCluster, tmp_path: Path
+) -> None:
+    """A message can vanish while the broker keeps running (a worker died holding it, someone purged the
+    queue): a try queued longer than the lease timeout whose queue is empty is published again."""
+    site, marks = redis_cluster.site, _marks(tmp_path)
+    site.extra_env.update(FAST_LEASES)
+    run_id = _launch(redis_cluster, FAN.format(marks=str(marks), pause=1.5, width=6), "fan", "purged")
+    site.wait_for("two tries running and four queued", lambda s: _count(s, run_id) == {"running": 2, "queued": 4})
+
+    _purge(redis_cluster, redis_cluster.queue("default"))
+    run = site.wait_for_run("fan", run_id, timeout=90)
+
+    assert run.state.value == "success", redis_cluster.logs()
+    assert all(_ran(marks, f"t{n}") == ["ran"] for n in range(6)), redis_cluster.logs()
+    assert "their queue is empty, so their messages were lost" in site.scheduler_log()
+
+
+def _purge(cluster: CeleryCluster, queue: str) -> None:
+    from headwater.config import Settings
+    from headwater.executors.celery_app import make_app
+
+    app = make_app(Settings.load(cluster.site.env))
+    with app.connection_for_write() as connection:
+        assert connection.default_channel.queue_purge(queue) == 4

@@ -70,18 +70,8 @@ class BrokerMemory:
 
     def forgot(self) -> bool:
         """True when a marker placed earlier is gone (a new one is placed); raises when the broker is down."""
-        from kombu.exceptions import ChannelError
-
         try:
-            if self._conn is None:
-                self._conn = self.app.connection_for_write()
-            self._conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-            with self._conn.channel() as channel:
-                try:
-                    _, count, _ = channel.queue_declare(MARKER_QUEUE, passive=True)
-                except ChannelError:
-                    count = 0
-            if count:
+            if self.depth(MARKER_QUEUE):
                 return False
             with self._conn.channel() as channel:
                 producer = self._conn.Producer(channel)
@@ -94,6 +84,24 @@ class BrokerMemory:
                     serializer="json",
                 )
             return True
+        except self.errors:
+            self.close()
+            raise
+
+    def depth(self, queue: str) -> int:
+        """Messages waiting in a queue (not those a worker has taken); raises when the broker is down."""
+        from kombu.exceptions import ChannelError
+
+        try:
+            if self._conn is None:
+                self._conn = self.app.connection_for_write()
+            self._conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            with self._conn.channel() as channel:
+                try:
+                    _, count, _ = channel.queue_declare(queue, passive=True)
+                except ChannelError:  # no such queue: nothing waits in it
+                    return 0
+            return int(count)
         except self.errors:
             self.close()
             raise
@@ -282,8 +290,8 @@ class CeleryExecutor:
                 if clock - first > waited:
                     why = f"it stayed queued for more than {waited:g} s: no worker took it from queue {item.queue!r}"
                     verdict = EventKind.LOST, f"{why} ([scheduler] task_queued_timeout)"
-                elif (forgot or clock - last > limit) and key not in self.unsent:
-                    republish.append(item)  # its message may be gone (a pool process died before claiming it)
+                elif key not in self.unsent and (forgot or clock - last > limit):
+                    republish.append(item)
             if verdict is None:
                 continue
             kind, detail = verdict
@@ -291,11 +299,24 @@ class CeleryExecutor:
             if kind is EventKind.LOST:
                 log.error("%s try %d: %s.", key, item.try_number, detail)
             yield ExecutorEvent(item, kind, detail=detail)
+        if not forgot:  # a long wait is no loss while messages still wait in the queue
+            depths = {queue: self._queue_depth(queue) for queue in {item.queue for item in republish}}
+            republish = [item for item in republish if not depths[item.queue]]
         if republish:
-            why = "the broker lost its queued messages (restarted without persistence?)" if forgot else "none started"
+            why = (
+                "the broker lost its queued messages (restarted without persistence?)"
+                if forgot
+                else "their queue is empty, so their messages were lost (a worker died before starting them?)"
+            )
             log.warning("Publishing %d queued tries again: %s.", len(republish), why)
             for item in republish:
                 self._publish(item)
+
+    def _queue_depth(self, queue: str) -> int:
+        try:
+            return self.memory.depth(queue)
+        except self.memory.errors:
+            return 1  # the broker is down: publish nothing now
 
     def _broker_forgot(self) -> bool:
         try:

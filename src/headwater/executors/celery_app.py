@@ -2,10 +2,12 @@
 worker`` consumes them.
 
 A message is the work item's small JSON (never a pickle). It is acknowledged only after the try has
-run (``acks_late``), so a worker that dies with it loses nothing: the broker delivers it again, and
-the guarded claim in the store makes a second delivery of a try that already started a no-op. Each
-pool process keeps its DAG files and its database connection between tries, like a LocalExecutor
-worker.
+run (``acks_late``), so a worker machine that vanishes with it loses nothing: the broker delivers it
+again (and if a message is lost anyway, the scheduler publishes the try again once its queue runs
+dry). The guarded claim in the store makes a second delivery of a try that already started a no-op.
+A try whose pool process dies is not delivered again: its lease runs out and the scheduler decides.
+Each pool process keeps its DAG files and its database connection between tries, like a
+LocalExecutor worker.
 """
 
 from __future__ import annotations
