@@ -14,10 +14,8 @@ HEADWATER_BENCH_RABBITMQ_URL (the local servers by default).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,9 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dags_test import WORKLOADS
-from scheduler import create_postgres_database, drop_postgres_database, seed_history, tree_rss_mb
+from scheduler import create_postgres_database, drop_postgres_database, seed_history, time_run, tree_rss_mb
 
-from headwater.model.states import DagRunState
 from headwater.store.sql import SqlStore
 
 TARGETS = {"chain_median_ms": 25.0, "fan_s": 10.0}
@@ -107,34 +104,7 @@ def measure(kind: str, database: str, history: int, tmp: Path) -> dict[str, floa
             time.sleep(0.05)
         time.sleep(3)  # workers up and consuming
         for name, tasks in (("chain200", 200), ("fan1000", 1002)):
-            dag_id = f"bench_{name}"
-            trigger = subprocess.run(
-                [sys.executable, "-m", "headwater", "dags", "trigger", dag_id],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            triggered = dt.datetime.now(dt.UTC)
-            run_id = trigger.stdout.strip()
-            while True:
-                run = store.get_run(dag_id, run_id)
-                if run is not None and run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
-                    break
-                time.sleep(0.1)
-            if run.state is not DagRunState.SUCCESS or run.end_date is None:
-                raise SystemExit(f"{dag_id} ended {run.state}: see {home}")
-            wall = (run.end_date - triggered).total_seconds()
-            figures[f"{name}_s"] = wall
-            figures[f"{name}_ms_per_task"] = wall * 1000 / tasks
-            if name == "chain200":
-                tis = {ti.task_id: ti for ti in store.task_instances(dag_id, run_id)}
-                gaps = [
-                    (tis[f"t{i + 1}"].start_date - tis[f"t{i}"].end_date).total_seconds() * 1000  # type: ignore[operator]
-                    for i in range(199)
-                ]
-                figures["chain_median_ms"] = statistics.median(gaps)
-                figures["chain_p95_ms"] = statistics.quantiles(gaps, n=20)[-1]
+            figures.update(time_run(name, tasks, env, store, home))
     finally:
         memory.running = False
         for process in [scheduler, *workers]:

@@ -121,6 +121,39 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+def time_run(name: str, tasks: int, env: dict[str, str], store: SqlStore, home: Path) -> dict[str, float]:
+    """Trigger ``bench_<name>`` through the CLI and wait for it: wall time from the trigger to the run's
+    success, ms per task and, for the chain, task-to-task latency (upstream end -> downstream start)."""
+    dag_id = f"bench_{name}"
+    trigger = subprocess.run(
+        [sys.executable, "-m", "headwater", "dags", "trigger", dag_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    triggered = dt.datetime.now(dt.UTC)
+    run_id = trigger.stdout.strip()
+    while True:
+        run = store.get_run(dag_id, run_id)
+        if run is not None and run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
+            break
+        time.sleep(0.1)
+    if run.state is not DagRunState.SUCCESS or run.end_date is None:
+        raise SystemExit(f"{dag_id} ended {run.state}: see the logs in {home}")
+    wall = (run.end_date - triggered).total_seconds()
+    figures = {f"{name}_s": wall, f"{name}_ms_per_task": wall * 1000 / tasks}
+    if name == "chain200":
+        tis = {ti.task_id: ti for ti in store.task_instances(dag_id, run_id)}
+        gaps = [
+            (tis[f"t{i + 1}"].start_date - tis[f"t{i}"].end_date).total_seconds() * 1000  # type: ignore[operator]
+            for i in range(199)
+        ]
+        figures["chain_median_ms"] = statistics.median(gaps)
+        figures["chain_p95_ms"] = statistics.quantiles(gaps, n=20)[-1]
+    return figures
+
+
 def measure(database: str, history: int, tmp: Path) -> dict[str, float]:
     home = tmp / f"home-{uuid.uuid4().hex[:6]}"
     dags = home / "dags"
@@ -152,40 +185,13 @@ def measure(database: str, history: int, tmp: Path) -> dict[str, float]:
         while len(store.pause_flags()) < 2:
             time.sleep(0.05)
         for name, tasks in (("chain200", 200), ("fan1000", 1002)):
-            dag_id = f"bench_{name}"
-            trigger = subprocess.run(
-                [sys.executable, "-m", "headwater", "dags", "trigger", dag_id],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            triggered = dt.datetime.now(dt.UTC)
-            run_id = trigger.stdout.strip()
-            while True:
-                run = store.get_run(dag_id, run_id)
-                if run is not None and run.state in (DagRunState.SUCCESS, DagRunState.FAILED):
-                    break
-                time.sleep(0.1)
-            if run.state is not DagRunState.SUCCESS or run.end_date is None:
-                raise SystemExit(f"{dag_id} ended {run.state}: see {home / 'scheduler.log'}")
-            wall = (run.end_date - triggered).total_seconds()
+            figures.update(time_run(name, tasks, env, store, home))
             cpu = tree_cpu(scheduler.pid)
             print(
                 f"  {name}: scheduler CPU {cpu.get(scheduler.pid, 0):.2f} s, workers CPU "
                 f"{sum(v for p, v in cpu.items() if p != scheduler.pid):.2f} s (cumulative)",
                 flush=True,
             )
-            figures[f"{name}_s"] = wall
-            figures[f"{name}_ms_per_task"] = wall * 1000 / tasks
-            if name == "chain200":
-                tis = {ti.task_id: ti for ti in store.task_instances(dag_id, run_id)}
-                gaps = [
-                    (tis[f"t{i + 1}"].start_date - tis[f"t{i}"].end_date).total_seconds() * 1000  # type: ignore[operator]
-                    for i in range(199)
-                ]
-                figures["chain_median_ms"] = statistics.median(gaps)
-                figures["chain_p95_ms"] = statistics.quantiles(gaps, n=20)[-1]
     finally:
         memory.running = False
         scheduler.send_signal(signal.SIGTERM)
