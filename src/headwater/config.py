@@ -61,6 +61,9 @@ class Settings:
     celery_visibility_timeout: float = 21600.0
     """Seconds Redis waits for an unacknowledged message before delivering it again; keep it longer than
     any ``execution_timeout`` (a second delivery of a running try is refused, but costs a round trip)."""
+    celery_message_secret: str = field(default="", repr=False)
+    """The key the scheduler signs Celery messages with and workers check them against (HMAC-SHA256); the
+    same on every machine. Empty: a random one kept in ``$HEADWATER_HOME/celery_message_secret``."""
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -121,6 +124,7 @@ class Settings:
             celery_default_queue=str(celery.get("default_queue") or "default"),
             celery_worker_concurrency=_typed(celery, "celery", "worker_concurrency", int, 16),
             celery_visibility_timeout=_typed(celery, "celery", "visibility_timeout", float, 21600.0),
+            celery_message_secret=str(celery.get("message_secret") or ""),
             raw=raw,
         )
 

@@ -49,22 +49,28 @@ class DagBag:
             bag.load_file(file, timeout=timeout)
         return bag
 
-    def load_file(self, file: Path, *, timeout: float | None = None) -> None:
-        """Import one file into the bag (again, if it changed), replacing what it defined before."""
+    def load_file(self, file: Path, *, timeout: float | None = None, source: bytes | None = None) -> None:
+        """Import one file into the bag (again, if it changed), replacing what it defined before. The file
+        is read once: the bytes whose SHA-256 is recorded are the bytes imported (or ``source``, bytes
+        the caller read and checked already)."""
         from headwater.compat.airflow import install
 
         install()
         for dag_id in [d for d, dag in self.dags.items() if dag.fileloc == str(file)]:
             del self.dags[dag_id]
         self.import_errors.pop(str(file), None)
-        try:
-            self.digests[str(file)] = file_digest(file)
-        except OSError:  # the import below reports the unreadable file
-            self.digests.pop(str(file), None)
+        if source is None:
+            try:
+                source = file.read_bytes()
+            except OSError as err:
+                self.digests.pop(str(file), None)
+                self.import_errors[str(file)] = _describe(file, err)
+                return
+        self.digests[str(file)] = hashlib.sha256(source).hexdigest()
         began = time.perf_counter()
         try:
             with _time_limit(timeout, file):
-                self._load_file(file)
+                self._load_file(file, source)
         finally:
             self.import_seconds[str(file)] = time.perf_counter() - began
 
@@ -79,7 +85,7 @@ class DagBag:
         digest = hashlib.sha1(where.encode(), usedforsecurity=False).hexdigest()[:16]
         return f"headwater_dag_{digest}_{file.stem}"
 
-    def _load_file(self, file: Path) -> None:
+    def _load_file(self, file: Path, source: bytes) -> None:
         folder = str(file.parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
@@ -87,11 +93,12 @@ class DagBag:
         context_stack.autoregistered = []
         try:
             spec = importlib.util.spec_from_file_location(module_name, file)
-            if spec is None or spec.loader is None:
+            if spec is None:
                 raise ImportError(f"cannot load {file}")
             module = importlib.util.module_from_spec(spec)
             sys.modules[module_name] = module
-            spec.loader.exec_module(module)
+            code = compile(source, str(file), "exec", dont_inherit=True)  # these bytes, not the file read again
+            exec(code, module.__dict__)  # importing a DAG file is running it
         except Exception as exc:  # noqa: BLE001 - any error in user code is recorded against its file, never raised here
             self.import_errors[str(file)] = _describe(file, exc)
             sys.modules.pop(module_name, None)

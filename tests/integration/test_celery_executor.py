@@ -185,8 +185,10 @@ def test_a_try_delivered_twice_runs_once(cluster: CeleryCluster, tmp_path: Path)
 def _publish_again(cluster: CeleryCluster, dag_id: str, run_id: str, task_id: str) -> None:
     """Send a running try's message once more, as a broker redelivering it would."""
     from headwater.config import Settings
+    from headwater.dagbag import file_digest
     from headwater.executors.base import WorkItem
     from headwater.executors.celery_app import TASK_NAME, make_app
+    from headwater.executors.message_trust import message_secret, sign
 
     settings = Settings.load(cluster.site.env)
     record = cluster.site.instances(dag_id, run_id)[task_id]
@@ -199,10 +201,12 @@ def _publish_again(cluster: CeleryCluster, dag_id: str, run_id: str, task_id: st
         fileloc="pipeline.py",
         queued_by=record.queued_by,
         queue=cluster.queue("default"),
+        file_hash=file_digest(cluster.site.dags / "pipeline.py"),
     )
     app = make_app(settings)
+    message = sign(item.to_message(), message_secret(settings))
     with app.connection_for_write() as connection:
-        app.send_task(TASK_NAME, args=[item.to_message()], queue=item.queue, connection=connection)
+        app.send_task(TASK_NAME, args=[message], queue=item.queue, connection=connection)
     deadline = time.monotonic() + 30
     log = cluster.site.home / "worker-one.log"
     while log.read_text().count("received") < 2:

@@ -61,6 +61,7 @@ def register_celery(main: click.Group) -> None:
                 f"[database] sql_alchemy_conn must be PostgreSQL; it is {settings.sql_alchemy_conn!r}."
             )
         _check_database(settings)
+        _check_secret(settings)
         app = _app(settings)
         names = queues or settings.celery_default_queue
         count = concurrency if concurrency is not None else settings.celery_worker_concurrency
@@ -129,6 +130,17 @@ def _running(task: dict[str, Any]) -> dict[str, Any]:
 def _label(running: dict[str, Any]) -> str:
     index = "" if running.get("map_index", -1) in (-1, None) else f"[{running['map_index']}]"
     return f"{running['dag_id']}/{running['run_id']}/{running['task_id']}{index} try {running['try_number']}"
+
+
+def _check_secret(settings: Any) -> None:
+    """Read (or make, on first use) the secret messages are signed with, before taking work."""
+    from headwater.errors import HeadwaterError
+    from headwater.executors.message_trust import message_secret
+
+    try:
+        message_secret(settings)
+    except (HeadwaterError, OSError) as err:
+        raise CliError(f"Cannot get the Celery message secret: {err}") from None
 
 
 def _check_database(settings: Any) -> None:

@@ -81,6 +81,9 @@ class EventKind(str, Enum):
     FILE_CHANGED = "file_changed"
     """The worker's copy of the DAG file is not the one the scheduler parsed (``detail``: its SHA-256); it
     did not claim the try."""
+    REFUSED = "refused"
+    """The worker refused a signed message it will not act on (its DAG file is not a ``.py`` file inside the
+    DAGs folder, or it carries no digest); ``detail`` says why. Nothing was imported or claimed."""
     UNREPORTED = "unreported"
     """The try's end is in the store but its report did not arrive whole: read the run back from the store."""
 

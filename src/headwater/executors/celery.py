@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from headwater.config import Settings
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
 from headwater.executors.celery_app import TASK_NAME, make_app
+from headwater.executors.message_trust import message_secret, sign
 from headwater.executors.try_events import TryEventListener
 from headwater.model.states import TaskState
 from headwater.model.timetables import to_utc
@@ -123,6 +124,8 @@ class CeleryExecutor:
     def __init__(self, settings: Settings, store: SqlStore, *, app: Any = None) -> None:
         self.settings, self.store = settings, store
         self.app = app if app is not None else make_app(settings)
+        self.secret = message_secret(settings)
+        """What every published message is signed with: workers refuse a message without its signature."""
         self.parallelism = settings.parallelism
         self.dags_folder = settings.dags_folder.resolve()
         self.inflight: dict[Key, WorkItem] = {}
@@ -219,7 +222,7 @@ class CeleryExecutor:
         try:
             self.app.send_task(
                 TASK_NAME,
-                args=[item.to_message()],
+                args=[sign(item.to_message(), self.secret)],
                 queue=item.queue,
                 task_id=celery_task_id(item),
                 retry=True,
@@ -249,6 +252,9 @@ class CeleryExecutor:
             key, mine = event.item.ti_key, self.inflight.get(event.item.ti_key)
             if mine is not None and mine.try_number != event.item.try_number:
                 continue  # a message about an earlier try of an instance now in flight again
+            if event.kind is EventKind.REFUSED and (mine is None or event.item.queued_by != mine.queued_by):
+                log.warning("A worker refused a message for %s that is not in flight here: %s", key, event.detail)
+                continue  # not a try of ours (a replayed message): it changes nothing
             if event.kind is EventKind.DISCARDED and mine is not None:
                 if event.item.queued_by != mine.queued_by:
                     continue  # a message an earlier scheduler published: ours is still on its way

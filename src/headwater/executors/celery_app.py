@@ -56,26 +56,54 @@ def make_app(settings: Settings) -> Celery:
 
 
 _process: TaskProcess | None = None
+_secret: bytes | None = None
 
 
-def run_try(message: dict[str, Any]) -> None:
-    """The Celery task: run one try in this pool process and record it (the store tells the scheduler)."""
+def run_try(message: Any) -> None:
+    """The Celery task: check the message, then run its try in this pool process and record it (the store
+    tells the scheduler). A message that is not signed with the shared secret is refused unread: anyone
+    who reaches the broker can publish one."""
     from headwater.executors.base import WorkItem
+    from headwater.executors.message_trust import RefusedMessage, verify
 
-    _task_process().execute(WorkItem.from_message(message))
+    process = _task_process()
+    assert _secret is not None
+    try:
+        body = verify(message, _secret)
+    except RefusedMessage as refused:
+        log.error("Refused a message (%s): %s. Nothing was imported or run.", _claimed(message), refused)
+        return
+    try:
+        item = WorkItem.from_message(body)
+    except (KeyError, TypeError, ValueError) as err:
+        log.error("Refused a signed message that is not a work item (%s: %s): %.300r", type(err).__name__, err, body)
+        return
+    process.execute(item)
+
+
+def _claimed(message: Any) -> str:
+    """What an unverified message says it is, for the log (never trusted, kept short)."""
+    if not isinstance(message, dict):
+        return f"not a JSON object: {message!r:.200}"
+    fields = ("dag_id", "run_id", "task_id", "try_number", "fileloc")
+    return ", ".join(f"{name} {message.get(name)!r:.120}" for name in fields)
 
 
 def _task_process() -> TaskProcess:
     """This pool process's worker state, made on its first try (after the fork, so nothing is shared)."""
-    global _process  # noqa: PLW0603 - one per pool process, kept between tries
+    global _process, _secret  # noqa: PLW0603 - one per pool process, kept between tries
     if _process is None:
+        from headwater.executors.message_trust import message_secret
         from headwater.executors.task_process import TaskProcess
         from headwater.executors.try_events import CHANNEL
         from headwater.store.sql import SqlStore
         from headwater.store.xcom import configure
 
         settings = Settings.load()
+        _secret = message_secret(settings)
         store = SqlStore(settings.sql_alchemy_conn, xcom_backend=configure(settings))
-        _process = TaskProcess(settings, store, heartbeat_interval=settings.heartbeat_interval, notify_channel=CHANNEL)
+        _process = TaskProcess(
+            settings, store, heartbeat_interval=settings.heartbeat_interval, notify_channel=CHANNEL, confined=True
+        )
         signal.signal(signal.SIGTERM, _process.on_sigterm)
     return _process

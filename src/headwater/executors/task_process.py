@@ -7,6 +7,7 @@ Each step is guarded (see ``store.sql_scheduling``), so a message delivered twic
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -27,6 +28,7 @@ from headwater.config import Settings
 from headwater.dagbag import DagBag
 from headwater.errors import HeadwaterError
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
+from headwater.executors.message_trust import RefusedMessage, confined_dag_file
 from headwater.executors.try_events import payload_of
 from headwater.model.dag import DAG
 from headwater.model.mapping import MissingMapInput
@@ -44,38 +46,72 @@ from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 log = logging.getLogger("headwater.worker")
 
 
+class FileDiffers(Exception):
+    """This machine's copy of a DAG file is not the one a message names; nothing of it was imported."""
+
+    def __init__(self, fileloc: str, here: str) -> None:
+        super().__init__(f"{fileloc} here has SHA-256 {here}")
+        self.here = here
+
+
 @dataclass
 class DagFileCache:
-    """Parsed DAG files, re-imported only when a file changes (by modification time and size)."""
+    """Parsed DAG files, kept between tries and imported again only when they change."""
 
     files: dict[str, tuple[tuple[int, int], DagBag]] = field(default_factory=dict)
     root: Path | None = None
     """The DAGs folder, which names the modules of the files under it."""
 
-    def load(self, fileloc: str) -> DagBag:
+    def load(self, fileloc: str, digest: str | None = None) -> DagBag:
+        """The DAGs of a file, imported again when its modification time or size changed. With ``digest``
+        (the SHA-256 of the file the scheduler parsed), only those exact bytes are imported: a changed
+        file is read and hashed, then compiled from the very bytes that were hashed when they match, and
+        not imported at all when they do not (``FileDiffers``)."""
         stat = os.stat(fileloc)
         stamp = (stat.st_mtime_ns, stat.st_size)
         cached = self.files.get(fileloc)
-        if cached is None or cached[0] != stamp:
-            cached = self.files[fileloc] = (stamp, DagBag.load(fileloc, root=self.root))
-        return cached[1]
+        kept = cached[1].digests.get(str(cached[1].path)) if cached is not None else None
+        if cached is not None and cached[0] == stamp and digest in (None, kept):
+            return cached[1]
+        source = Path(fileloc).read_bytes()
+        here = hashlib.sha256(source).hexdigest()
+        if digest is not None and here != digest:
+            raise FileDiffers(fileloc, here)
+        if cached is not None and kept == here:  # touched, not changed
+            bag = cached[1]
+        else:
+            bag = DagBag(Path(fileloc).resolve(), root=self.root)
+            bag.load_file(bag.path, source=source)
+        self.files[fileloc] = (stamp, bag)
+        return bag
 
     def differs(self, fileloc: str, digest: str) -> str | None:
-        """This machine's SHA-256 of a DAG file when it is not ``digest`` (the file the scheduler parsed),
-        after reading it again in case it changed within the same second and size; None when they agree."""
+        """This machine's SHA-256 of a DAG file when it is not ``digest`` (nothing of it is imported then);
+        None when they agree (the file is imported, if it was not already) or when it cannot be read (the
+        try fails saying so)."""
         try:
-            bag = self.load(fileloc)
-            if bag.digests.get(str(bag.path)) == digest:
-                return None
-            self.files.pop(fileloc, None)
-            bag = self.load(fileloc)
+            self.load(fileloc, digest)
+        except FileDiffers as differs:
+            return differs.here
         except OSError:
-            return None  # unreadable: loading the DAG says so
-        here = bag.digests.get(str(bag.path))
-        return None if here == digest else here or "unreadable"
+            return None
+        return None
 
-    def dag(self, fileloc: str, dag_id: str) -> DAG:
-        bag = self.load(fileloc)
+    def dag(self, fileloc: str, dag_id: str, digest: str | None = None) -> DAG:
+        """A DAG of a file; with ``digest``, from the copy with that digest (checked a moment before)."""
+        cached = self.files.get(fileloc)
+        try:
+            if digest is not None and cached is not None and cached[1].digests.get(str(cached[1].path)) == digest:
+                bag = cached[1]
+            else:
+                bag = self.load(fileloc, digest)
+        except FileDiffers as differs:
+            raise HeadwaterError(
+                f"DAG file {fileloc} changed on this worker while the try was starting (now SHA-256 {differs.here}); "
+                "it did not run code the scheduler has not parsed"
+            ) from None
+        except OSError as err:
+            raise HeadwaterError(f"DAG file {fileloc} cannot be read on this worker: {err}") from None
         if dag_id not in bag.dags:
             error = bag.import_errors.get(str(Path(fileloc).resolve()))
             if error:
@@ -157,6 +193,9 @@ class TaskProcess:
     heartbeat_interval: float = 5.0
     notify_channel: str | None = None
     """Where to announce each try's end (a PostgreSQL channel), for a scheduler that is not our parent."""
+    confined: bool = False
+    """Whether work items come from outside this machine's trust (a broker): then a DAG file must be named
+    inside the DAGs folder and come with its digest, or the item is refused."""
     _runs: dict[tuple[str, str], tuple[DagRunRecord, Any]] = field(default_factory=dict)
     _base_context: tuple[Any, dict[str, Any]] = (None, {})
     """Runs seen recently, with their previous successful run: both are fixed while a run is running."""
@@ -197,8 +236,13 @@ class TaskProcess:
 
     def execute(self, item: WorkItem) -> ExecutorEvent:
         pid = os.getpid()
+        try:
+            fileloc = self._dag_file(item)
+        except RefusedMessage as refused:
+            log.error("Refused %s try %d: %s. Nothing was imported or run.", item.ti_key, item.try_number, refused)
+            return self._announce(ExecutorEvent(item, EventKind.REFUSED, detail=f"the worker refused it: {refused}"))
         if item.file_hash is not None:
-            theirs = self.dags.differs(self._dag_file(item.fileloc), item.file_hash)
+            theirs = self.dags.differs(fileloc, item.file_hash)
             if theirs is not None:  # never run code the scheduler has not parsed: it decides what happens
                 return self._announce(ExecutorEvent(item, EventKind.FILE_CHANGED, detail=theirs))
         now = pendulum.now("UTC")
@@ -228,7 +272,7 @@ class TaskProcess:
         with output_to(path), self._heartbeat.beating(item):
             try:
                 self.running = True
-                outcome, pushed = self._run(item, now)
+                outcome, pushed = self._run(item, fileloc, now)
             except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
                 log.error("%s", err)
                 outcome = TaskOutcome(
@@ -271,8 +315,8 @@ class TaskProcess:
             _persist(self.store.notify, self.notify_channel, payload_of(event))
         return event
 
-    def _run(self, item: WorkItem, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
-        dag = self.dags.dag(self._dag_file(item.fileloc), item.dag_id)
+    def _run(self, item: WorkItem, fileloc: str, started: pendulum.DateTime) -> tuple[TaskOutcome, list[Any]]:
+        dag = self.dags.dag(fileloc, item.dag_id, item.file_hash)
         run, previous_success = self._run_of(item)
         task = dag.task_dict.get(item.task_id)
         if task is None:
@@ -315,10 +359,15 @@ class TaskProcess:
         )
         return outcome, list(env.xcoms.pending_added)
 
-    def _dag_file(self, fileloc: str) -> str:
-        """A DAG file named relative to the DAGs folder (as remote workers receive it) is found in ours."""
-        path = Path(fileloc)
-        return fileloc if path.is_absolute() else str(self.settings.dags_folder / path)
+    def _dag_file(self, item: WorkItem) -> str:
+        """A DAG file named relative to the DAGs folder (as remote workers receive it) is found in ours. A
+        confined worker takes nothing else, and only with the digest of the file the scheduler parsed."""
+        if self.confined:
+            if item.file_hash is None:
+                raise RefusedMessage("it carries no SHA-256 of its DAG file, so the file cannot be checked")
+            return str(confined_dag_file(self.settings.dags_folder, item.fileloc))
+        path = Path(item.fileloc)
+        return item.fileloc if path.is_absolute() else str(self.settings.dags_folder / path)
 
     def _run_of(self, item: WorkItem) -> tuple[DagRunRecord, Any]:
         key = (item.dag_id, item.run_id)

@@ -171,6 +171,9 @@ class Scheduler:
         if event.kind is EventKind.FILE_CHANGED:
             self._take_changed_file(item, event.detail)
             return
+        if event.kind is EventKind.REFUSED:  # a worker will never run this message: the try fails or retries
+            self._adopt(item.ti_key, self._declare_lost(item, event.detail, verb="not run"))
+            return
         if event.kind is EventKind.UNREPORTED:  # the worker recorded more than its report could carry
             if driver is not None:
                 driver.refresh(self.store.task_instances(item.dag_id, item.run_id))
