@@ -25,10 +25,15 @@ from headwater.model.dag import DAG
 
 @dataclass
 class DagBag:
-    """The DAGs found under ``path``, and the import errors per file."""
+    """The DAGs found under ``path``, and the import errors per file.
+
+    A DAG id defined by two files is an import error of both (as Airflow reports a duplicate id), and
+    neither DAG is in ``dags`` until only one file defines it: one DAG never silently replaces another.
+    """
 
     path: Path
     dags: dict[str, DAG] = field(default_factory=dict)
+    """The DAGs, by id: those whose id only one file defines."""
     import_errors: dict[str, str] = field(default_factory=dict)
     import_seconds: dict[str, float] = field(default_factory=dict)
     """How long each file took to import."""
@@ -36,6 +41,12 @@ class DagBag:
     """The SHA-256 of each file as it was read for import: what a remote worker checks its copy against."""
     root: Path | None = None
     """The DAGs folder: a file under it is named by its path within it (see ``module_name``)."""
+    duplicates: dict[str, list[str]] = field(default_factory=dict)
+    """DAG ids defined by more than one file, with those files."""
+    defined: dict[str, dict[str, DAG]] = field(default_factory=dict)
+    """What each file defines, clashing ids included."""
+    file_errors: dict[str, str] = field(default_factory=dict)
+    """Each file's own import error (a duplicate id is not one: it comes from two files together)."""
 
     @classmethod
     def load(cls, path: str | Path, *, timeout: float | None = None, root: Path | None = None) -> DagBag:
@@ -46,33 +57,67 @@ class DagBag:
         bag = cls(resolved, root=root if root is not None or resolved.is_file() else resolved)
         files = [bag.path] if bag.path.is_file() else dag_files(bag.path)
         for file in files:
-            bag.load_file(file, timeout=timeout)
+            bag.load_file(file, timeout=timeout, settle=False)
+        bag.settle()
         return bag
 
-    def load_file(self, file: Path, *, timeout: float | None = None, source: bytes | None = None) -> None:
+    def load_file(
+        self, file: Path, *, timeout: float | None = None, source: bytes | None = None, settle: bool = True
+    ) -> None:
         """Import one file into the bag (again, if it changed), replacing what it defined before. The file
         is read once: the bytes whose SHA-256 is recorded are the bytes imported (or ``source``, bytes
-        the caller read and checked already)."""
+        the caller read and checked already). With ``settle=False`` the caller calls ``settle`` after a
+        batch of files."""
         from headwater.compat.airflow import install
 
         install()
-        for dag_id in [d for d, dag in self.dags.items() if dag.fileloc == str(file)]:
-            del self.dags[dag_id]
-        self.import_errors.pop(str(file), None)
+        self.forget_file(file)
         if source is None:
             try:
                 source = file.read_bytes()
             except OSError as err:
-                self.digests.pop(str(file), None)
-                self.import_errors[str(file)] = _describe(file, err)
-                return
-        self.digests[str(file)] = hashlib.sha256(source).hexdigest()
-        began = time.perf_counter()
-        try:
-            with _time_limit(timeout, file):
-                self._load_file(file, source)
-        finally:
-            self.import_seconds[str(file)] = time.perf_counter() - began
+                self.file_errors[str(file)] = _describe(file, err)
+        if source is not None:
+            self.digests[str(file)] = hashlib.sha256(source).hexdigest()
+            began = time.perf_counter()
+            try:
+                with _time_limit(timeout, file):
+                    self._load_file(file, source)
+            finally:
+                self.import_seconds[str(file)] = time.perf_counter() - began
+        if settle:
+            self.settle()
+
+    def take_file(self, file: Path, dags: dict[str, DAG], error: str | None, digest: str | None) -> None:
+        """Put in what another bag parsed from ``file`` (call ``settle`` after)."""
+        self.forget_file(file)
+        self.defined[str(file)] = dict(dags)
+        if error is not None:
+            self.file_errors[str(file)] = error
+        if digest is not None:
+            self.digests[str(file)] = digest
+
+    def forget_file(self, file: Path) -> None:
+        """Drop what ``file`` defined and its errors (call ``settle`` after)."""
+        self.defined.pop(str(file), None)
+        self.file_errors.pop(str(file), None)
+        self.digests.pop(str(file), None)
+
+    def settle(self) -> None:
+        """Work out ``dags`` and ``import_errors`` from what each file defines: an id two files define is
+        an import error of each of them, and in neither's DAGs."""
+        owners: dict[str, list[str]] = {}
+        for file, dags in self.defined.items():
+            for dag_id in dags:
+                owners.setdefault(dag_id, []).append(file)
+        self.duplicates = {dag_id: sorted(files) for dag_id, files in owners.items() if len(files) > 1}
+        self.dags = {dag_id: self.defined[files[0]][dag_id] for dag_id, files in owners.items() if len(files) == 1}
+        errors = dict(self.file_errors)
+        for dag_id, files in sorted(self.duplicates.items()):
+            for file in files:
+                clash = _duplicate_error(file, dag_id, files)
+                errors[file] = f"{errors[file]}\n{clash}" if file in errors else clash
+        self.import_errors = errors
 
     def module_name(self, file: Path) -> str:
         """The same name in every process and on every machine, so values of classes defined in a DAG file
@@ -100,7 +145,7 @@ class DagBag:
             code = compile(source, str(file), "exec", dont_inherit=True)  # these bytes, not the file read again
             exec(code, module.__dict__)  # importing a DAG file is running it
         except Exception as exc:  # noqa: BLE001 - any error in user code is recorded against its file, never raised here
-            self.import_errors[str(file)] = _describe(file, exc)
+            self.file_errors[str(file)] = _describe(file, exc)
             sys.modules.pop(module_name, None)
             context_stack.autoregistered = None
             return
@@ -108,21 +153,25 @@ class DagBag:
         for dag in [*context_stack.autoregistered, *(v for v in vars(module).values() if isinstance(v, DAG))]:
             found.setdefault(dag.dag_id, dag)
         context_stack.autoregistered = None
+        defined = self.defined[str(file)] = {}
         for dag in found.values():
             try:
                 dag.check_cycle()
                 dag.params.validate_defaults(dag.dag_id)
             except HeadwaterError as exc:
-                self.import_errors[str(file)] = f"{file}: {exc}"
+                self.file_errors[str(file)] = f"{file}: {exc}"
                 continue
             if dag.fileloc is None or not Path(dag.fileloc).exists():
                 dag.fileloc = str(file)
-            self.dags[dag.dag_id] = dag
+            defined[dag.dag_id] = dag
 
     def get(self, dag_id: str | None) -> DAG:
         """The DAG ``dag_id``, or the only DAG when no id is given."""
         if dag_id is not None and dag_id in self.dags:
             return self.dags[dag_id]
+        if dag_id in self.duplicates:
+            first = self.duplicates[dag_id][0]
+            raise DagImportError(first, self.import_errors[first])
         for filename, error in self.import_errors.items():
             if self.path.is_file() or Path(filename).stem == dag_id:
                 raise DagImportError(filename, error)
@@ -200,6 +249,15 @@ def dag_files(folder: Path) -> list[Path]:
 
     walk(folder, [])
     return found
+
+
+def _duplicate_error(file: str, dag_id: str, files: list[str]) -> str:
+    others = ", ".join(f for f in files if f != file)
+    return (
+        f"{file}: DuplicateDagId: DAG id {dag_id!r} is also defined in {others}; neither file's {dag_id!r} is "
+        "loaded or scheduled while more than one file defines it. Rename the dag_id in all but one of them "
+        "(or delete, or list in .headwaterignore, the files that should not define it)."
+    )
 
 
 def _describe(file: Path, exc: BaseException) -> str:

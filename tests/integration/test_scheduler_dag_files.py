@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import subprocess
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from celery_harness import every_executor
 from scheduler_harness import SchedulerHome
+
+from headwater.scheduler.dag_folder import DagFolder, FolderChanges
 
 GOOD = """
     import datetime as dt
@@ -169,3 +173,78 @@ def test_a_dag_file_edited_while_the_scheduler_runs_is_picked_up_by_the_next_run
     assert "b was added while the scheduler ran" in site.cli("tasks", "logs", "evolving", second, "b").stdout
     values = {row.task_id: row.value for row in site.store.xcoms_of("evolving", second, None)}
     assert b"a v2" in values["a"]  # the worker ran the edited code, not the copy it had cached
+
+
+SHARED = """
+    import datetime as dt
+    from headwater import DAG
+    from headwater.operators.python import PythonOperator
+
+    with DAG("shared", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        PythonOperator(task_id="{task}", python_callable=lambda: "{task}")
+"""
+
+
+def _changes_after_parse(folder: DagFolder) -> FolderChanges:
+    """Refresh, then take in the background parse it started."""
+    changes = folder.refresh()
+    deadline = time.monotonic() + 30
+    while not changes.changed:
+        assert time.monotonic() < deadline, "the background parse did not finish within 30 s"
+        time.sleep(0.02)
+        changes = folder.collect()
+    return changes
+
+
+def test_the_scheduler_folder_makes_a_dag_id_two_files_share_an_error_of_both_until_one_goes(tmp_path: Path) -> None:
+    """A file parsed later that takes an id another file already defines puts an import error on both
+    (also on the file that did not change) and withdraws the DAG; deleting it clears both errors."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    first, second = dags / "first.py", dags / "second.py"
+    first.write_text(textwrap.dedent(SHARED.format(task="a")))
+    folder = DagFolder(dags, timeout=10)
+    try:
+        folder.refresh(force=True)
+        assert list(folder.dags) == ["shared"]
+
+        second.write_text(textwrap.dedent(SHARED.format(task="b")))
+        clash = _changes_after_parse(folder)
+
+        assert folder.dags == {}
+        assert set(clash.errors) == {str(first), str(second)}
+        assert f"DuplicateDagId: DAG id 'shared' is also defined in {second}" in clash.errors[str(first)]
+        assert f"DuplicateDagId: DAG id 'shared' is also defined in {first}" in clash.errors[str(second)]
+
+        second.unlink()
+        cleared = folder.refresh()
+
+        assert list(folder.dags) == ["shared"] and list(folder.dags["shared"].task_dict) == ["a"]
+        assert folder.bag.import_errors == {}
+        assert set(cleared.cleared_errors) == {str(first), str(second)}
+        assert "shared" in cleared.reparsed_dags
+    finally:
+        folder.close()
+
+
+def test_a_dag_id_defined_by_two_files_is_not_run_until_one_of_them_is_removed(site: SchedulerHome) -> None:
+    first = site.write_dag(SHARED.format(task="a"), "first.py")
+    site.start_scheduler()
+    site.wait_for_dags("shared")
+    second = site.write_dag(SHARED.format(task="b"), "second.py")
+
+    recorded = site.wait_for(
+        "both files' import errors", lambda store: len(store.import_errors()) == 2 and store.import_errors()
+    )
+    refused = site.cli("dags", "trigger", "shared", check=False)
+
+    assert set(recorded) == {str(first), str(second)}
+    assert refused.returncode != 0
+    assert "DuplicateDagId: DAG id 'shared' is also defined in" in refused.stderr
+    assert site.list_runs("shared") == []
+
+    second.unlink()
+    site.wait_for("the import errors to clear", lambda store: not store.import_errors())
+    run_id = site.trigger("shared")
+    assert site.wait_for_run("shared", run_id).state.value == "success", site.scheduler_log()
+    assert site.states("shared", run_id) == {"a": "success"}

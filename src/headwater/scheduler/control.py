@@ -29,10 +29,13 @@ def find_dag(settings: Settings, store: SqlStore, dag_id: str) -> DAG:
     entry = store.dag_entry(dag_id)
     fileloc = entry["fileloc"] if entry else None
     bag = None
-    if fileloc and Path(fileloc).exists():
+    if fileloc and Path(fileloc).exists() and fileloc not in store.import_errors():
         bag = DagBag.load(fileloc, timeout=settings.dagbag_import_timeout, root=settings.dags_folder)
-    if bag is None or dag_id not in bag.dags:
+    if bag is None or dag_id not in bag.dags:  # the whole folder also tells when another file defines it too
         bag = DagBag.load(settings.dags_folder, timeout=settings.dagbag_import_timeout)
+    if dag_id in bag.duplicates:
+        first = bag.duplicates[dag_id][0]
+        raise DagImportError(first, bag.import_errors[first])
     if dag_id not in bag.dags:
         for filename, error in bag.import_errors.items():
             if Path(filename).stem == dag_id or (fileloc and Path(filename) == Path(fileloc).resolve()):

@@ -83,12 +83,11 @@ class DagFolder:
         (with ``force``, every file, here and now)."""
         changes = self.collect()
         files = {p.resolve() for p in dag_files(self.folder)}
-        for gone in [p for p in self.stamps if p not in files]:
-            del self.stamps[gone]
-            self._forget(gone)
-            if self.bag.import_errors.pop(str(gone), None) is not None:
-                changes.cleared_errors.append(str(gone))
-            changes.changed = True
+        before = self._before()
+        gone = [p for p in self.stamps if p not in files]
+        for path in gone:
+            del self.stamps[path]
+            self.bag.forget_file(path)
         changed = []
         for path in sorted(files):
             stamp = _stamp(path)
@@ -97,9 +96,10 @@ class DagFolder:
                 self.stamps[path] = stamp
         if force:
             for path in changed:
-                self.bag.load_file(path, timeout=self.timeout)
-                self._note(path, changes)
-        elif changed:
+                self.bag.load_file(path, timeout=self.timeout, settle=False)
+        if gone or (force and changed):
+            self._settle(before, changed if force else [], changes)
+        if changed and not force:
             if self._job is not None:  # one parse at a time: these files are looked at again next refresh
                 for path in changed:
                     del self.stamps[path]
@@ -113,15 +113,10 @@ class DagFolder:
         if self._job is None or not self._job.done():
             return changes
         parsed, self._job = self._job.result(), None
+        before = self._before()
         for path, result in parsed.items():
-            self._forget(path)
-            self.bag.import_errors.pop(str(path), None)
-            if result.error is not None:
-                self.bag.import_errors[str(path)] = result.error
-            if result.digest is not None:
-                self.bag.digests[str(path)] = result.digest
-            self.bag.dags.update(result.dags)
-            self._note(path, changes)
+            self.bag.take_file(path, result.dags, result.error, result.digest)
+        self._settle(before, list(parsed), changes)
         return changes
 
     def close(self) -> None:
@@ -136,19 +131,31 @@ class DagFolder:
                 continue
             bag = DagBag(self.bag.path, root=self.bag.root)
             bag.load_file(path)
-            parsed[path] = _Parsed(dict(bag.dags), bag.import_errors.get(str(path)), bag.digests.get(str(path)))
+            parsed[path] = _Parsed(
+                bag.defined.get(str(path), {}), bag.file_errors.get(str(path)), bag.digests.get(str(path))
+            )
         return parsed
 
-    def _forget(self, path: Path) -> None:
-        self.bag.digests.pop(str(path), None)
-        for dag_id in [d for d, dag in self.bag.dags.items() if dag.fileloc == str(path)]:
-            del self.bag.dags[dag_id]
+    def _before(self) -> tuple[dict[str, str], dict[str, DAG]]:
+        return dict(self.bag.import_errors), dict(self.bag.dags)
 
-    def _note(self, path: Path, changes: FolderChanges) -> None:
+    def _settle(
+        self, before: tuple[dict[str, str], dict[str, DAG]], parsed: list[Path], changes: FolderChanges
+    ) -> None:
+        """Work out the folder's DAGs and import errors again, and note what changed: a file parsed now,
+        and any other whose errors or DAGs changed with it (a DAG id it shared with a file that changed)."""
+        errors_before, dags_before = before
+        self.bag.settle()
+        errors, dags = self.bag.import_errors, self.bag.dags
         changes.changed = True
-        error = self.bag.import_errors.get(str(path))
-        if error is not None:
-            changes.errors[str(path)] = error
-        else:
-            changes.cleared_errors.append(str(path))
-        changes.reparsed_dags.update(d for d, dag in self.bag.dags.items() if dag.fileloc == str(path))
+        for name in [str(p) for p in parsed]:
+            if name in errors:
+                changes.errors[name] = errors[name]
+            else:
+                changes.cleared_errors.append(name)
+            changes.reparsed_dags.update(d for d, dag in dags.items() if dag.fileloc == name)
+        for name, error in errors.items():
+            if errors_before.get(name) != error:
+                changes.errors[name] = error
+        changes.cleared_errors.extend(n for n in errors_before if n not in errors and n not in changes.cleared_errors)
+        changes.reparsed_dags.update(d for d, dag in dags.items() if dags_before.get(d) is not dag)
