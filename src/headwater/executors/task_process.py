@@ -7,7 +7,6 @@ Each step is guarded (see ``store.sql_scheduling``), so a message delivered twic
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import signal
@@ -25,12 +24,11 @@ from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
-from headwater.dagbag import DagBag
 from headwater.errors import HeadwaterError
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
+from headwater.executors.dag_file_cache import DagFileCache
 from headwater.executors.message_trust import RefusedMessage, confined_dag_file
 from headwater.executors.try_events import payload_of
-from headwater.model.dag import DAG
 from headwater.model.mapping import MissingMapInput
 from headwater.model.states import TaskState
 from headwater.planning import RunSnapshot
@@ -44,80 +42,6 @@ from headwater.store.sql_scheduling import TryEnd
 from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 
 log = logging.getLogger("headwater.worker")
-
-
-class FileDiffers(Exception):
-    """This machine's copy of a DAG file is not the one a message names; nothing of it was imported."""
-
-    def __init__(self, fileloc: str, here: str) -> None:
-        super().__init__(f"{fileloc} here has SHA-256 {here}")
-        self.here = here
-
-
-@dataclass
-class DagFileCache:
-    """Parsed DAG files, kept between tries and imported again only when they change."""
-
-    files: dict[str, tuple[tuple[int, int], DagBag]] = field(default_factory=dict)
-    root: Path | None = None
-    """The DAGs folder, which names the modules of the files under it."""
-
-    def load(self, fileloc: str, digest: str | None = None) -> DagBag:
-        """The DAGs of a file, imported again when its modification time or size changed. With ``digest``
-        (the SHA-256 of the file the scheduler parsed), only those exact bytes are imported: a changed
-        file is read and hashed, then compiled from the very bytes that were hashed when they match, and
-        not imported at all when they do not (``FileDiffers``)."""
-        stat = os.stat(fileloc)
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        cached = self.files.get(fileloc)
-        kept = cached[1].digests.get(str(cached[1].path)) if cached is not None else None
-        if cached is not None and cached[0] == stamp and digest in (None, kept):
-            return cached[1]
-        source = Path(fileloc).read_bytes()
-        here = hashlib.sha256(source).hexdigest()
-        if digest is not None and here != digest:
-            raise FileDiffers(fileloc, here)
-        if cached is not None and kept == here:  # touched, not changed
-            bag = cached[1]
-        else:
-            bag = DagBag(Path(fileloc).resolve(), root=self.root)
-            bag.load_file(bag.path, source=source)
-        self.files[fileloc] = (stamp, bag)
-        return bag
-
-    def differs(self, fileloc: str, digest: str) -> str | None:
-        """This machine's SHA-256 of a DAG file when it is not ``digest`` (nothing of it is imported then);
-        None when they agree (the file is imported, if it was not already) or when it cannot be read (the
-        try fails saying so)."""
-        try:
-            self.load(fileloc, digest)
-        except FileDiffers as differs:
-            return differs.here
-        except OSError:
-            return None
-        return None
-
-    def dag(self, fileloc: str, dag_id: str, digest: str | None = None) -> DAG:
-        """A DAG of a file; with ``digest``, from the copy with that digest (checked a moment before)."""
-        cached = self.files.get(fileloc)
-        try:
-            if digest is not None and cached is not None and cached[1].digests.get(str(cached[1].path)) == digest:
-                bag = cached[1]
-            else:
-                bag = self.load(fileloc, digest)
-        except FileDiffers as differs:
-            raise HeadwaterError(
-                f"DAG file {fileloc} changed on this worker while the try was starting (now SHA-256 {differs.here}); "
-                "it did not run code the scheduler has not parsed"
-            ) from None
-        except OSError as err:
-            raise HeadwaterError(f"DAG file {fileloc} cannot be read on this worker: {err}") from None
-        if dag_id not in bag.dags:
-            error = bag.import_errors.get(str(Path(fileloc).resolve()))
-            if error:
-                raise HeadwaterError(f"DAG file {fileloc} no longer imports: {error}")
-            raise HeadwaterError(f"DAG {dag_id!r} is no longer defined in {fileloc}.")
-        return bag.dags[dag_id]
 
 
 T = TypeVar("T")

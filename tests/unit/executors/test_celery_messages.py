@@ -9,7 +9,7 @@ from pathlib import Path
 import pendulum
 
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
-from headwater.executors.task_process import DagFileCache
+from headwater.executors.dag_file_cache import DagFileCache
 from headwater.executors.try_events import MAX_PAYLOAD, event_of, payload_of
 from headwater.model.states import TaskState
 from headwater.runtime.runner import TaskOutcome
