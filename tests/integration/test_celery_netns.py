@@ -2,10 +2,11 @@
 
 The test starts a PostgreSQL and a Redis of its own, bound to the host end of the veth, so every byte
 the worker exchanges with them crosses a real interface (nothing reaches them through 127.0.0.1). The
-worker has a HEADWATER_HOME of its own; the only thing it shares with the scheduler is the DAGs folder,
-which it names as its [core] dags_folder. This is how a worker runs on another machine with the DAGs
-mounted: the scheduler sends a DAG file's path relative to its DAGs folder, the worker finds it in its
-own, writes the try's log in its own home, and reports the end through PostgreSQL.
+worker has a HEADWATER_HOME of its own; all it shares with the scheduler is the DAGs folder, which it
+names as its [core] dags_folder, and the [celery] message_secret both are given. This is how a worker
+runs on another machine with the DAGs mounted: the scheduler sends a DAG file's path relative to its
+DAGs folder, the worker finds it in its own, writes the try's log in its own home, and reports the end
+through PostgreSQL.
 
 It needs root (to create the namespace), ``ip``, ``redis-server``, PostgreSQL's server binaries and a
 ``postgres`` user; without them the test is skipped, except under CI=true, where it fails.
@@ -291,6 +292,7 @@ def test_a_worker_in_its_own_network_namespace_runs_the_tries_and_keeps_their_lo
     machines: Machines, tmp_path: Path
 ) -> None:
     site, cluster, netns = machines.site, machines.cluster, machines.netns
+    site.extra_env["HEADWATER__CELERY__MESSAGE_SECRET"] = secrets.token_urlsafe(32)  # the same on both machines
     site.write_dag(WHERE)
     worker = start_worker(cluster, netns, tmp_path / "worker-home", tmp_path / "netns-worker.log")
     try:
@@ -315,6 +317,7 @@ def test_a_worker_in_its_own_network_namespace_runs_the_tries_and_keeps_their_lo
     assert f"running on {' '.join(inside)}" in (worker.home / try_log).read_text()
     assert not (site.home / try_log).exists()
     assert not (worker.home / "dags").exists()  # the DAG file was read from the shared folder, not copied
+    assert not (worker.home / "celery_message_secret").exists()  # the configured secret was used, none made
 
 
 def _database_clients(url: str) -> set[str]:
