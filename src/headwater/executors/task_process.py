@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from headwater import planning
 from headwater.config import Settings
 from headwater.dagbag import DagBag
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, UnsafePath
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
 from headwater.executors.try_events import payload_of
 from headwater.model.dag import DAG
@@ -220,14 +220,20 @@ class TaskProcess:
             return self._announce(
                 ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
             )
-        path = log_path(
-            self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
-        )
+        refused: UnsafePath | None = None
+        try:
+            path: Path | None = log_path(
+                self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
+            )
+        except UnsafePath as err:  # ids stored unchecked: the try fails, its output written nowhere
+            path, refused = None, err
         if self._heartbeat is None:
             self._heartbeat = Heartbeat(self.store, pid, self.heartbeat_interval)
-        with output_to(path), self._heartbeat.beating(item):
+        with output_to(path) if path is not None else nullcontext(), self._heartbeat.beating(item):
             try:
                 self.running = True
+                if refused is not None:
+                    raise refused
                 outcome, pushed = self._run(item, now)
             except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
                 log.error("%s", err)
