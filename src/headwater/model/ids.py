@@ -24,6 +24,8 @@ GENERATED_RUN_ID = re.compile(r"(?:scheduled|manual|backfill)__\d{4}-\d{2}-\d{2}
 """The ids headwater makes itself (``manual__<logical date>``...): accepted whatever the pattern says,
 as Airflow accepts the ids its scheduler makes."""
 
+_KEY = re.compile(r"[\w.-]+")
+_GROUP_KEY = re.compile(r"[\w-]+")
 _KEY_CHAR = re.compile(r"[\w.-]")
 _GROUP_KEY_CHAR = re.compile(r"[\w-]")
 _KEY_RULE = "may contain only letters, digits, '_', '-' and '.', as in Airflow"
@@ -93,9 +95,9 @@ def _check_key(value: object, *, kind: str, where: str, group: bool) -> str:
             f"{where}{kind} {_shown(value)} is {len(value)} characters long; ids may be at most {ID_MAX_LENGTH}, "
             "as in Airflow. Shorten it."
         )
-    bad = _first_bad(value, allowed)
-    if bad is None:
+    if (_GROUP_KEY if group else _KEY).fullmatch(value):
         return value
+    bad = _first_bad(value, allowed) or (0, value[0])
     fixed = "".join(c if allowed.fullmatch(c) else "_" for c in value)
     raise InvalidId(
         f"{where}{kind} {_shown(value)} contains {bad[1]!r} (at position {bad[0]}); {plural} {rule}. "
