@@ -42,6 +42,10 @@ class Settings:
     """A running try whose lease is older than this is declared lost."""
     task_queued_timeout: float = 600.0
     """A try queued in a broker this long without a worker taking it is declared lost (Airflow's default)."""
+    allowed_run_id_pattern: str = r"^[A-Za-z0-9_.~:+-]+$"
+    """A regular expression every run id given by a person must match in full (Airflow's default; the
+    ids headwater makes, ``manual__<date>``..., always pass). A looser pattern cannot let an id leave its
+    folder: every path built from an id is checked as well."""
     enable_xcom_pickling: bool = False
     """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
     xcom_max_db_value_bytes: int = 1_000_000_000
@@ -113,6 +117,9 @@ class Settings:
                 scheduler, "scheduler", "task_instance_heartbeat_timeout", float, 60.0
             ),
             task_queued_timeout=_typed(scheduler, "scheduler", "task_queued_timeout", float, 600.0),
+            allowed_run_id_pattern=_typed(
+                scheduler, "scheduler", "allowed_run_id_pattern", _pattern, r"^[A-Za-z0-9_.~:+-]+$"
+            ),
             enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
             xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", int, 1_000_000_000),
             xcom_objectstorage_path=str(xcom.get("objectstorage_path") or f"file://{home / 'xcom'}"),
@@ -138,6 +145,16 @@ def _boolean(value: Any) -> bool:
     if text in ("false", "0", "no", "off"):
         return False
     raise ValueError(f"{value!r} is not a boolean (true or false)")
+
+
+def _pattern(value: Any) -> str:
+    import re
+
+    try:
+        re.compile(str(value))
+    except re.error as err:
+        raise ValueError(f"not a regular expression: {err}") from None
+    return str(value)
 
 
 def _compression(value: Any) -> str | None:

@@ -4,10 +4,13 @@
     ├── DagDefinitionError (ValueError)        a DAG that cannot be built as written
     │   ├── CycleError                         the dependencies loop
     │   ├── DuplicateTaskIdError               two tasks share an id
+    │   ├── InvalidId                          a DAG, task or group id breaking Airflow's key rules
     │   └── UnknownTriggerRule                 a trigger rule that does not exist
     ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
     ├── DagImportError (ImportError)           a DAG file raised while being imported
     ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
+    ├── InvalidRunId (ValueError)              a run id not matching ``[scheduler] allowed_run_id_pattern``
+    ├── UnsafePath (ValueError)                a path built from an id that would leave its folder
     ├── ConfigError (ValueError)               a setting that cannot be used
     └── TaskError                              raised inside a task run (fails the task)
         ├── UnknownBranchTarget (ValueError)   a branch returned an id that is no task of the DAG
@@ -53,6 +56,10 @@ class DuplicateTaskIdError(DagDefinitionError):
             f"DAG {dag_id!r} already has a {kind} {task_id!r}. Task and group ids must be unique within a DAG: "
             "rename one of them."
         )
+
+
+class InvalidId(DagDefinitionError):
+    """Raised when a DAG, task or task-group id breaks Airflow's key rules (characters, length)."""
 
 
 class UnknownTriggerRule(DagDefinitionError):
@@ -101,6 +108,15 @@ class DagImportError(HeadwaterError, ImportError):
 
 class BadRunConf(HeadwaterError, ValueError):
     """Raised when a run's ``conf`` is not usable."""
+
+
+class InvalidRunId(HeadwaterError, ValueError):
+    """Raised when a run id given by a person breaks ``[scheduler] allowed_run_id_pattern`` or is too long."""
+
+
+class UnsafePath(HeadwaterError, ValueError):
+    """Raised when a path built from stored ids (a log folder, an XCom object) would leave its folder, or is
+    one no filesystem can hold."""
 
 
 class ConfigError(HeadwaterError, ValueError):

@@ -236,7 +236,8 @@ def register_tasks(tasks: click.Group) -> None:
         number = try_number if try_number is not None else ti.try_number
         if number < 1:
             raise CliError(f"Task {task_id!r} of run {run_id!r} has not run yet (state: {ti.state or 'none'}).")
-        path = log_path(settings.home / "logs", dag_id, run_id, task_id, map_index, number)
+        with _user_errors():
+            path = log_path(settings.home / "logs", dag_id, run_id, task_id, map_index, number)
         if not path.is_file():
             raise CliError(f"No log for try {number} of {task_id!r} at {path}.")
         sys.stdout.write(path.read_text(errors="replace"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import struct
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -111,8 +112,26 @@ def register_db(main: click.Group) -> None:
                 click.echo("Nothing deleted (pass --yes to delete without being asked).")
                 sys.exit(1)
             done = store.clean(cutoff)
-        for dag_id, run_id in done.runs:
-            logs = settings.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}"
+        skipped = _remove_run_logs(settings.home / "logs", done.runs)
+        click.echo(f"Deleted {len(done.runs)} run(s), {done.task_instances} task instance(s) and {done.xcoms} XCom(s).")
+        for reason in skipped:
+            click.echo(f"Skipped: {reason}", err=True)
+
+
+def _remove_run_logs(base: Path, runs: list[tuple[str, str]]) -> list[str]:
+    """Remove the log folder of each deleted run; a folder whose path would leave ``base`` (ids stored
+    unchecked) or that cannot be removed is skipped, and why is returned."""
+    from headwater.errors import UnsafePath
+    from headwater.runtime.logs import run_log_folder
+
+    skipped: list[str] = []
+    for dag_id, run_id in runs:
+        try:
+            logs = run_log_folder(base, dag_id, run_id)
             if logs.is_dir():
                 shutil.rmtree(logs)
-        click.echo(f"Deleted {len(done.runs)} run(s), {done.task_instances} task instance(s) and {done.xcoms} XCom(s).")
+        except UnsafePath as err:
+            skipped.append(str(err))
+        except OSError as err:
+            skipped.append(f"could not remove the logs of DAG {dag_id!r}, run {run_id!r}: {err}")
+    return skipped

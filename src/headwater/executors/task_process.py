@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, UnsafePath
 from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
 from headwater.executors.dag_file_cache import DagFileCache
 from headwater.executors.message_trust import RefusedMessage, confined_dag_file
@@ -162,9 +162,9 @@ class TaskProcess:
         pid = os.getpid()
         try:
             fileloc = self._dag_file(item)
-        except RefusedMessage as refused:
-            log.error("Refused %s try %d: %s. Nothing was imported or run.", item.ti_key, item.try_number, refused)
-            return self._announce(ExecutorEvent(item, EventKind.REFUSED, detail=f"the worker refused it: {refused}"))
+        except RefusedMessage as refusal:
+            log.error("Refused %s try %d: %s. Nothing was imported or run.", item.ti_key, item.try_number, refusal)
+            return self._announce(ExecutorEvent(item, EventKind.REFUSED, detail=f"the worker refused it: {refusal}"))
         if item.file_hash is not None:
             theirs = self.dags.differs(fileloc, item.file_hash)
             if theirs is not None:  # never run code the scheduler has not parsed: it decides what happens
@@ -188,14 +188,20 @@ class TaskProcess:
             return self._announce(
                 ExecutorEvent(item, EventKind.DISCARDED, detail="the try is no longer the one queued")
             )
-        path = log_path(
-            self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
-        )
+        unsafe: UnsafePath | None = None
+        try:
+            path: Path | None = log_path(
+                self.settings.home / "logs", item.dag_id, item.run_id, item.task_id, item.map_index, item.try_number
+            )
+        except UnsafePath as err:  # ids stored unchecked: the try fails, its output written nowhere
+            path, unsafe = None, err
         if self._heartbeat is None:
             self._heartbeat = Heartbeat(self.store, pid, self.heartbeat_interval)
-        with output_to(path), self._heartbeat.beating(item):
+        with output_to(path) if path is not None else nullcontext(), self._heartbeat.beating(item):
             try:
                 self.running = True
+                if unsafe is not None:
+                    raise unsafe
                 outcome, pushed = self._run(item, fileloc, now)
             except HeadwaterError as err:  # the DAG or its run cannot be loaded: the try fails, with why
                 log.error("%s", err)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
+from headwater.model.ids import check_task_id
 from headwater.model.sites import definition_site
 from headwater.model.trigger_rule import DEPRECATED_ALIASES, TriggerRule, parse_trigger_rule
 
@@ -190,7 +191,9 @@ class BaseOperator(DependencyMixin):
         dag = dag or context_stack.current_dag()
         group = task_group or context_stack.current_group(dag)
         self.task_group = group
-        self.task_id = group.child_id(task_id) if group is not None else task_id
+        full_id = group.child_id(task_id) if group is not None else task_id
+        check_task_id(task_id, dag_id=dag.dag_id if dag else None, full_id=full_id)
+        self.task_id = full_id
         self.trigger_rule = parse_trigger_rule(trigger_rule, dag_id=dag.dag_id if dag else None, task_id=self.task_id)
         self.trigger_rule_alias = trigger_rule if trigger_rule in DEPRECATED_ALIASES else None
         """The deprecated spelling the author wrote, if any (the lint points at it)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.errors import CycleError, DuplicateTaskIdError
 from headwater.model import context_stack
+from headwater.model.ids import check_dag_id
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
@@ -80,9 +80,7 @@ class DAG:
         unknown = set(kwargs) - _IGNORED_DAG_ARGS
         if unknown:
             raise TypeError(f"DAG {dag_id!r} got unexpected arguments {sorted(unknown)}; check their spelling.")
-        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", dag_id or ""):
-            raise ValueError(f"DAG id {dag_id!r} may only contain letters, digits, '_', '.' and '-'; rename the DAG.")
-        self.dag_id = dag_id
+        self.dag_id = check_dag_id(dag_id)
         self.description = description
         self.default_args = dict(default_args or {})
         self.start_date = start_date if start_date is not None else self.default_args.get("start_date")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
+from headwater.model.ids import check_group_id
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -39,6 +40,8 @@ class TaskGroup(DependencyMixin):
         self.expand_kwargs_input: Any = None
         """Set on a mapped task group: what each of its task instances is mapped over."""
         self._group_id = group_id
+        if group_id is not None:
+            check_group_id(group_id, dag_id=self.dag.dag_id if self.dag else None)
         if group_id is not None and self.parent_group is not None:
             self._group_id = self._unique(self.parent_group.child_prefix() + group_id, add_suffix_on_collision)
             self.parent_group.children[self._group_id] = self

@@ -8,13 +8,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from headwater.pathsafety import inside
+
 
 def log_path(base: Path, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> Path:
-    """One file per try, laid out as Airflow lays out its task logs."""
-    folder = base / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
-    if map_index >= 0:
-        folder = folder / f"map_index={map_index}"
-    return folder / f"attempt={try_number}.log"
+    """One file per try, laid out as Airflow lays out its task logs; :class:`~headwater.errors.UnsafePath`
+    when stored ids would put it outside ``base``."""
+    parts = [f"task_id={task_id}", *([f"map_index={map_index}"] if map_index >= 0 else []), f"attempt={try_number}.log"]
+    what = f"the log of DAG {dag_id!r}, run {run_id!r}, task {task_id!r} in {base}"
+    return inside(base, f"dag_id={dag_id}", f"run_id={run_id}", *parts, what=what)
+
+
+def run_log_folder(base: Path, dag_id: str, run_id: str) -> Path:
+    """The folder holding every log of one run (what ``db clean`` removes with the run)."""
+    what = f"the logs of DAG {dag_id!r}, run {run_id!r} in {base}"
+    return inside(base, f"dag_id={dag_id}", f"run_id={run_id}", what=what)
 
 
 @contextmanager

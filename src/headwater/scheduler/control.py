@@ -12,6 +12,7 @@ from headwater.config import Settings
 from headwater.dagbag import DagBag
 from headwater.errors import DagImportError, DagNotFound, HeadwaterError
 from headwater.model.dag import DAG
+from headwater.model.ids import check_run_id
 from headwater.model.timetables import to_utc
 from headwater.scheduler.dagruns import new_run
 from headwater.store.records import DagRunRecord
@@ -63,7 +64,10 @@ def trigger(
     logical_date: datetime | None = None,
     run_id: str | None = None,
 ) -> DagRunRecord:
-    """Record a manual run, queued: the scheduler starts it (once the DAG is unpaused)."""
+    """Record a manual run, queued: the scheduler starts it (once the DAG is unpaused). A ``run_id`` must
+    match ``[scheduler] allowed_run_id_pattern``; it is checked before the DAG is parsed."""
+    if run_id:
+        check_run_id(run_id, dag_id=dag_id, pattern=settings.allowed_run_id_pattern)
     dag = find_dag(settings, store, dag_id)
     conf = dict(conf or {})
     dag.params.resolve(conf, dag_id)  # a conf the params refuse is refused now, not when the run starts
@@ -76,6 +80,7 @@ def trigger(
         conf=conf,
         run_id=run_id,
         external_trigger=True,
+        run_id_pattern=settings.allowed_run_id_pattern,
     )
     if store.get_run(dag_id, run.run_id) is not None:
         raise RunExists(f"DAG {dag_id!r} already has a run {run.run_id!r}; pass another --run-id.")

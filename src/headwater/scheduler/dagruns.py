@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from headwater.model.dag import DAG
+from headwater.model.ids import DEFAULT_RUN_ID_PATTERN, check_run_id
 from headwater.model.states import DagRunState
 from headwater.model.timetables import DataInterval, to_utc
 from headwater.store.records import DagRunRecord, TaskInstanceRecord
@@ -27,11 +28,14 @@ def new_run(
     conf: dict[str, Any] | None = None,
     run_id: str | None = None,
     external_trigger: bool = False,
+    run_id_pattern: str = DEFAULT_RUN_ID_PATTERN,
 ) -> DagRunRecord:
+    """A new run, queued; a ``run_id`` given by a person must match ``run_id_pattern`` (``[scheduler]
+    allowed_run_id_pattern``), else :class:`~headwater.errors.InvalidRunId` says why."""
     logical = to_utc(logical_date)
     return DagRunRecord(
         dag.dag_id,
-        run_id or run_id_for(run_type, logical),
+        check_run_id(run_id, dag_id=dag.dag_id, pattern=run_id_pattern) if run_id else run_id_for(run_type, logical),
         run_type,
         logical,
         data_interval.start,

@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Iterator
 from typing import IO, Any
 
+from headwater.errors import UnsafePath
+from headwater.pathsafety import plain_name
 from headwater.store.xcom import codec
 from headwater.store.xcom.base import BaseXCom
 from headwater.store.xcom.settings import XComSettings, current
@@ -66,8 +68,18 @@ class ObjectStorageXCom(BaseXCom):
 
 
 def _object_url(base: str, dag_id: str | None, run_id: str | None, task_id: str | None, compression: str | None) -> str:
-    parts = [urllib.parse.quote(p or "_", safe="-_.+:=@") for p in (dag_id, run_id, task_id)]
+    """``base/dag/run/task/<uuid>``: each id quoted into one plain name (``/`` and NUL escaped, a ``.`` or
+    ``..`` id too), so no id, checked or not, puts the object outside ``base``."""
+    parts = [_segment(p or "_") for p in (dag_id, run_id, task_id)]
+    what = f"the XCom of DAG {dag_id!r}, run {run_id!r}, task {task_id!r}"
+    for part in parts:
+        plain_name(part, what=what, max_bytes=None)
     return "/".join([base.rstrip("/"), *parts, uuid.uuid4().hex + _SUFFIX.get(compression or "", "")])
+
+
+def _segment(name: str) -> str:
+    quoted = urllib.parse.quote(name, safe="-_.+:=@")
+    return quoted.replace(".", "%2E") if quoted in (".", "..") else quoted
 
 
 def _filesystem(url: str, settings: XComSettings) -> tuple[Any, str]:
@@ -139,11 +151,16 @@ def _confined(url: str, settings: XComSettings) -> str:
     """Only URLs under the configured place are read or deleted: a reference is data from the DB, and
     must not make headwater open or delete anything else."""
     base = settings.objectstorage_path.rstrip("/") + "/"
-    if not (isinstance(url, str) and url.startswith(base)) or "/../" in url:
+    if not (isinstance(url, str) and url.startswith(base)):
         raise codec.UndecodableValue(
             f"the XCom value refers to {url!r}, outside [xcom] objectstorage_path ({base}); if the path was "
             "changed, set it back to read values stored under the old one"
         )
+    try:
+        for part in url[len(base) :].split("/"):
+            plain_name(part, what=f"the XCom object {url!r}", max_bytes=None)
+    except UnsafePath as err:
+        raise codec.UndecodableValue(str(err)) from None
     return url
 
 
