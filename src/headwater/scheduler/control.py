@@ -13,7 +13,7 @@ from headwater.dagbag import DagBag
 from headwater.errors import DagImportError, DagNotFound, HeadwaterError
 from headwater.model.dag import DAG
 from headwater.model.timetables import to_utc
-from headwater.scheduler.dagruns import new_run
+from headwater.scheduler.dagruns import check_conf_size, new_run
 from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import DagEntry
@@ -61,8 +61,9 @@ def trigger(
     run_id: str | None = None,
 ) -> DagRunRecord:
     """Record a manual run, queued: the scheduler starts it (once the DAG is unpaused)."""
-    dag = find_dag(settings, store, dag_id)
     conf = dict(conf or {})
+    check_conf_size(dag_id, conf, settings.max_conf_bytes)  # before parsing anything: refused at the door
+    dag = find_dag(settings, store, dag_id)
     dag.params.resolve(conf, dag_id)  # a conf the params refuse is refused now, not when the run starts
     logical = to_utc(logical_date) if logical_date is not None else pendulum.now("UTC")
     run = new_run(

@@ -1,0 +1,140 @@
+"""Sane limits with clear errors: a run conf above ``[core] max_conf_bytes`` is refused where it enters
+(trigger, ``dags test``, backfill) and nothing is recorded; the in-DB XCom limit's default (16 MiB) and
+the two ways past it; task logs read with a bound on the length of a line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+DAG_SOURCE = """
+    import datetime
+    from headwater import DAG, task
+
+    with DAG("limited", schedule="@daily", start_date=datetime.datetime(2024, 1, 1), catchup=False) as dag:
+        @task
+        def show(dag_run=None):
+            return sorted(dag_run.conf)
+        show()
+"""
+
+TWO_MB_CONF = json.dumps({"blob": "x" * 2_000_000})
+
+
+@pytest.fixture
+def limited_dag(write_dag, dags_folder: Path, monkeypatch: pytest.MonkeyPatch, cli) -> Path:
+    monkeypatch.setenv("HEADWATER__CORE__DAGS_FOLDER", str(dags_folder))
+    return write_dag(DAG_SOURCE)  # type: ignore[no-any-return]
+
+
+def _refusal(stderr: str) -> None:
+    size = len(json.dumps({"blob": "x" * 2_000_000}, separators=(",", ":")))
+    assert stderr.startswith(f"Error: DAG 'limited': the run conf is {size:,} bytes as JSON, above the limit of ")
+    assert "1,048,576 bytes ([core] max_conf_bytes); no run was created" in stderr
+    assert "HEADWATER__CORE__MAX_CONF_BYTES" in stderr
+
+
+class TestRunConfSize:
+    def test_trigger_refuses_a_2_mb_conf_and_records_no_run(self, limited_dag, cli, open_sqlite) -> None:
+        """Given the default limit (1 MiB), when `dags trigger --conf` gets 2 MB of JSON, then it exits 2 naming
+        the DAG, the size, the limit and the setting, and the database has no run."""
+        run = cli("dags", "trigger", "limited", "--conf", TWO_MB_CONF)
+
+        assert run.exit_code == 2
+        _refusal(run.stderr)
+        assert open_sqlite().count_runs("limited") == 0
+
+    def test_dags_test_refuses_a_2_mb_conf_and_records_no_run(self, limited_dag, dags_test, open_sqlite) -> None:
+        """Given the default limit, when `dags test --conf` gets 2 MB of JSON, then nothing runs or is recorded."""
+        run = dags_test(limited_dag, "--conf", TWO_MB_CONF)
+
+        assert run.exit_code == 2
+        _refusal(run.stderr)
+        assert open_sqlite().count_runs("limited") == 0
+
+    def test_backfill_refuses_a_2_mb_conf_and_records_no_run(self, limited_dag, cli, open_sqlite) -> None:
+        """Given the default limit, when `dags backfill --conf` gets 2 MB of JSON, then no backfill run is made."""
+        run = cli("dags", "backfill", "limited", "-s", "2024-01-01", "-e", "2024-01-02", "--conf", TWO_MB_CONF)
+
+        assert run.exit_code == 2
+        _refusal(run.stderr)
+        assert open_sqlite().count_runs("limited") == 0
+
+    def test_raising_the_setting_lets_the_same_conf_in(self, limited_dag, cli, open_sqlite, monkeypatch) -> None:
+        """Given [core] max_conf_bytes = 4000000, when the same 2 MB conf is triggered, then the run is queued
+        with the conf intact."""
+        monkeypatch.setenv("HEADWATER__CORE__MAX_CONF_BYTES", "4000000")
+
+        run = cli("dags", "trigger", "limited", "--conf", TWO_MB_CONF)
+
+        assert run.exit_code == 0, run.stderr
+        store = open_sqlite()
+        [recorded] = store.runs("limited")
+        assert recorded.conf == {"blob": "x" * 2_000_000}
+
+    def test_the_python_trigger_refuses_it_too(self, limited_dag, sqlite_url) -> None:
+        """Given the default limit, when code calls headwater.scheduler.control.trigger with 2 MB of conf, then
+        ConfTooLarge names the DAG and the setting, before the DAG file is even parsed."""
+        from headwater.config import Settings
+        from headwater.errors import ConfTooLarge
+        from headwater.scheduler.control import trigger
+        from headwater.store.sql import SqlStore
+
+        store = SqlStore(sqlite_url)
+        try:
+            with pytest.raises(ConfTooLarge, match=r"DAG 'limited'.*\[core\] max_conf_bytes"):
+                trigger(Settings.load(), store, "limited", conf={"blob": "x" * 2_000_000})
+            assert store.runs("limited") == []
+        finally:
+            store.close()
+
+    def test_a_limit_that_is_not_a_positive_number_is_a_configuration_error(self, limited_dag, cli, monkeypatch):
+        """Given [core] max_conf_bytes = 0, when a command starts, then it says how to set a valid value."""
+        monkeypatch.setenv("HEADWATER__CORE__MAX_CONF_BYTES", "0")
+
+        run = cli("dags", "trigger", "limited")
+
+        assert run.exit_code != 0
+        assert "[core] max_conf_bytes = '0' is not valid" in run.stderr
+        assert "to a positive integer" in run.stderr
+
+
+XCOM_DAG = """
+    from headwater import DAG, task
+
+    with DAG("big_xcom", schedule=None) as dag:
+        @task
+        def produce():
+            return b"x" * 17_000_000
+
+        @task
+        def consume(value):
+            return len(value)
+
+        consume(produce())
+"""
+
+
+class TestXComDatabaseLimit:
+    def test_by_default_a_value_above_16_mib_fails_naming_both_ways_out(self, write_dag, dags_test) -> None:
+        """Given the default settings, when a task returns 17 MB, then it fails before the write naming the
+        size, the 16 MiB limit, the setting that raises it and the backend that offloads it."""
+        run = dags_test(write_dag(XCOM_DAG))
+
+        assert run.exit_code == 1
+        reason = run.json["tasks"]["produce"]["reason"]
+        assert "XCom 'return_value' is 17,000,0" in reason and "above the 16,777,216 bytes allowed" in reason
+        assert "HEADWATER__XCOM__MAX_DB_VALUE_BYTES" in reason
+        assert "HEADWATER__CORE__XCOM_BACKEND=headwater.xcom.ObjectStorageXCom" in reason
+
+    def test_offloading_lifts_the_limit(self, write_dag, dags_test, monkeypatch) -> None:
+        """Given ObjectStorageXCom (default threshold, file:// store), when the task returns 17 MB, then the
+        database keeps only a reference and the consumer receives the whole value."""
+        monkeypatch.setenv("HEADWATER__CORE__XCOM_BACKEND", "headwater.xcom.ObjectStorageXCom")
+
+        run = dags_test(write_dag(XCOM_DAG))
+
+        assert run.exit_code == 0, run.stderr
+        assert run.json["xcoms"]["consume"] == {"return_value": 17_000_000}
