@@ -138,3 +138,45 @@ class TestXComDatabaseLimit:
 
         assert run.exit_code == 0, run.stderr
         assert run.json["xcoms"]["consume"] == {"return_value": 17_000_000}
+
+
+class TestLogLines:
+    def test_an_overlong_line_is_split_with_a_marker_and_nothing_is_lost(self, tmp_path: Path) -> None:
+        """Given a log with a short line, a 10-byte limit, a 27-byte line of mostly two-byte characters and a last line
+        without a newline, when it is read, then no piece is longer than the limit, each piece of the long line
+        but the last ends with the marker, no character is cut, and the pieces join back to the file's text."""
+        from headwater.runtime.logs import read_lines, split_marker
+
+        path = tmp_path / "attempt=1.log"
+        text = "short\n" + "a" + "é" * 12 + "x\n" + "tail"  # "é" is two bytes: the 10-byte cuts fall inside one
+        path.write_text(text, encoding="utf-8")
+
+        lines = list(read_lines(path, 10))
+
+        marker = split_marker(10) + "\n"
+        assert lines == ["short\n", "aéééé" + marker, "ééééé" + marker, "éééx\n", "tail"]
+        assert "".join(line.replace(marker, "") for line in lines) == text
+
+    def test_tasks_logs_streams_a_5_mb_single_line_log_in_bounded_lines(
+        self, write_dag, dags_test, cli, headwater_home: Path
+    ) -> None:
+        """Given a recorded try whose log is one 5 MB line, when `tasks logs` prints it, then every printed line
+        is at most [logging] max_log_line_bytes (64 KiB) plus the marker, and the pieces make up the line."""
+        from headwater.runtime.logs import log_path, split_marker
+
+        dags_test(write_dag(DAG_SOURCE))
+        run_id = "manual__2024-01-02T00:00:00+00:00"
+        path = log_path(headwater_home / "logs", "limited", run_id, "show", -1, 1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = ("0123456789abcdef" * 327_680)[:5_000_000]
+        path.write_text(line + "\n")
+
+        printed = cli("tasks", "logs", "limited", run_id, "show")
+
+        assert printed.exit_code == 0, printed.stderr
+        marker = split_marker(65_536)
+        pieces = printed.stdout.splitlines()
+        assert len(pieces) == -(-5_000_000 // 65_536)
+        assert all(p.endswith(marker) for p in pieces[:-1]) and not pieces[-1].endswith(marker)
+        assert max(len(p.removesuffix(marker)) for p in pieces) == 65_536
+        assert "".join(p.removesuffix(marker) for p in pieces) == line

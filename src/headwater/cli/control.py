@@ -225,8 +225,8 @@ def register_tasks(tasks: click.Group) -> None:
     @click.option("--map-index", type=int, default=-1)
     @click.option("--try", "try_number", type=int, default=None, help="Which try; default: the latest.")
     def logs(dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int | None) -> None:
-        """Print the log of one try of a task instance."""
-        from headwater.runtime.logs import log_path
+        """Print the log of one try of a task instance (lines above [logging] max_log_line_bytes are split)."""
+        from headwater.runtime.logs import log_path, read_lines
 
         settings = _settings()
         with _store(settings) as store:
@@ -239,7 +239,8 @@ def register_tasks(tasks: click.Group) -> None:
         path = log_path(settings.home / "logs", dag_id, run_id, task_id, map_index, number)
         if not path.is_file():
             raise CliError(f"No log for try {number} of {task_id!r} at {path}.")
-        sys.stdout.write(path.read_text(errors="replace"))
+        for line in read_lines(path, settings.max_log_line_bytes):  # streamed: a huge log is never held whole
+            sys.stdout.write(line)
 
 
 def register_pools(main: click.Group) -> None:
