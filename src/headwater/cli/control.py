@@ -110,7 +110,9 @@ def standalone_command(scheduler: click.Command) -> click.Command:
     def standalone(ctx: click.Context) -> None:
         """Everything a laptop needs: the DAGs folder (created if missing) and the scheduler, on SQLite."""
         settings = _settings()
-        settings.dags_folder.mkdir(parents=True, exist_ok=True)
+        from headwater.private_files import private_dir
+
+        private_dir(settings.dags_folder)
         click.echo(
             f"headwater standalone: put DAG files in {settings.dags_folder}; new DAGs start paused "
             "(`headwater dags unpause DAG_ID`); Ctrl-C stops.",

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from headwater.private_files import open_private, private_dir
+
 
 def log_path(base: Path, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> Path:
     """One file per try, laid out as Airflow lays out its task logs."""
@@ -21,12 +23,12 @@ def log_path(base: Path, dag_id: str, run_id: str, task_id: str, map_index: int,
 @contextmanager
 def output_to(path: Path) -> Iterator[None]:
     """Send this process's stdout and stderr (file descriptors 1 and 2, so child processes and C code
-    too) to ``path`` for the duration of the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    too) to ``path`` for the duration of the block. The log is private: ``0600`` in ``0700`` folders."""
+    private_dir(path.parent)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with open(path, "ab") as log:
+    with os.fdopen(open_private(path), "ab") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
         try:
