@@ -5,9 +5,14 @@ the two ways past it; task logs read with a bound on the length of a line."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+from headwater.store.sql import SqlStore
 
 DAG_SOURCE = """
     import datetime
@@ -74,13 +79,41 @@ class TestRunConfSize:
         [recorded] = store.runs("limited")
         assert recorded.conf == {"blob": "x" * 2_000_000}
 
+    def test_a_headwater_process_refuses_it_and_records_no_run(self, limited_dag, dags_folder, sqlite_url) -> None:
+        """Given [core] max_conf_bytes = 50000, when a `headwater dags trigger` process gets a 100 KB conf (one
+        argument cannot hold 2 MB on Linux, whose limit is 128 KiB), then it exits 2 naming the DAG, size and
+        setting, and the database has no run."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HEADWATER__", "AIRFLOW__"))}
+        env.update(HEADWATER__CORE__DAGS_FOLDER=str(dags_folder), HEADWATER__CORE__MAX_CONF_BYTES="50000")
+        conf = json.dumps({"blob": "x" * 100_000})
+
+        done = subprocess.run(
+            [sys.executable, "-m", "headwater", "dags", "trigger", "limited", "--conf", conf],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        assert done.returncode == 2
+        assert done.stderr == (
+            "Error: DAG 'limited': the run conf is 100,011 bytes as JSON, above the limit of 50,000 bytes "
+            "([core] max_conf_bytes); no run was created. Pass large data by reference (a path or URL the tasks "
+            "read) or raise the limit with HEADWATER__CORE__MAX_CONF_BYTES.\n"
+        )
+        store = SqlStore(sqlite_url)
+        try:
+            assert store.runs("limited") == []
+        finally:
+            store.close()
+
     def test_the_python_trigger_refuses_it_too(self, limited_dag, sqlite_url) -> None:
         """Given the default limit, when code calls headwater.scheduler.control.trigger with 2 MB of conf, then
         ConfTooLarge names the DAG and the setting, before the DAG file is even parsed."""
         from headwater.config import Settings
         from headwater.errors import ConfTooLarge
         from headwater.scheduler.control import trigger
-        from headwater.store.sql import SqlStore
 
         store = SqlStore(sqlite_url)
         try:
