@@ -777,6 +777,17 @@ class TestUnquotedRunInput:
 
         assert run.json == []
 
+    def test_a_sh_template_file_is_read_too(self, write_dag, lint, dags_folder) -> None:
+        """Given bash_command='greet.sh' next to the DAG file, rendering params.name unquoted, when linted, then
+        HW007 names the expression found in the file."""
+        (dags_folder / "greet.sh").write_text("echo hello {{ params.name }}\n")
+        path = write_dag(SHELL_DAG.replace("COMMAND", '"greet.sh"'))
+
+        finding = only_finding(lint(path))
+
+        assert (finding["code"], finding["task_ids"]) == ("HW007", ["cmd"])
+        assert finding["message"].startswith("'cmd' renders {{ params.name }} into its bash_command unquoted")
+
     def test_a_task_bash_function_returning_a_template_is_read_too(self, write_dag, lint) -> None:
         """Given @task.bash returning a literal template that renders dag_run.conf unquoted, when linted, then
         HW007 names that task."""
