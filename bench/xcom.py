@@ -56,6 +56,8 @@ def round_trips(
             "HEADWATER_HOME": str(home),
             "HEADWATER__CORE__XCOM_BACKEND": backend_path,
             "HEADWATER__XCOM__OBJECTSTORAGE_THRESHOLD": "0",
+            # the 100 MB values measure the database path too: above the 16 MiB default limit on purpose
+            "HEADWATER__XCOM__MAX_DB_VALUE_BYTES": str(2 * max(SIZES.values())),
         }
     )
     backend = configure(settings)

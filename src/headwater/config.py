@@ -48,13 +48,20 @@ class Settings:
     folder: every path built from an id is checked as well."""
     enable_xcom_pickling: bool = False
     """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
-    xcom_max_db_value_bytes: int = 1_000_000_000
-    """The largest serialized XCom value written to the metadata DB; larger ones fail before the write."""
+    max_conf_bytes: int = 1_048_576
+    """The largest run conf (its JSON) a trigger, ``dags test`` or backfill accepts; a conf is held in the
+    scheduler's memory and in every try's context, so large data belongs in storage, passed by reference."""
+    xcom_max_db_value_bytes: int = 16_777_216
+    """The largest serialized XCom value written to the metadata DB; larger ones fail before the write
+    (``ObjectStorageXCom`` stores only a reference there, so offloaded values are not limited by it)."""
     xcom_objectstorage_path: str = ""
     """Where ObjectStorageXCom puts large values (an fsspec URL); default ``file://$HEADWATER_HOME/xcom``."""
     xcom_objectstorage_threshold: int = 1_048_576
     xcom_objectstorage_compression: str | None = None
     xcom_objectstorage_options: Mapping[str, Any] = field(default_factory=dict)
+    max_log_line_bytes: int = 65_536
+    """Task-log readers (``tasks logs``, the API) split longer lines, with a visible marker, so one
+    newline-less megabyte-long line cannot make a reader hold it whole."""
     lint_import_budget: float = 1.0
     """Seconds a DAG file's import may take before the lint flags it (HW005)."""
     celery_broker_url: str = "redis://127.0.0.1:6379/0"
@@ -121,11 +128,13 @@ class Settings:
                 scheduler, "scheduler", "allowed_run_id_pattern", _pattern, r"^[A-Za-z0-9_.~:+-]+$"
             ),
             enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
-            xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", int, 1_000_000_000),
+            max_conf_bytes=_typed(core, "core", "max_conf_bytes", _positive, 1_048_576),
+            xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", _positive, 16_777_216),
             xcom_objectstorage_path=str(xcom.get("objectstorage_path") or f"file://{home / 'xcom'}"),
             xcom_objectstorage_threshold=_typed(xcom, "xcom", "objectstorage_threshold", int, 1_048_576),
             xcom_objectstorage_compression=_typed(xcom, "xcom", "objectstorage_compression", _compression, None),
             xcom_objectstorage_options=_typed(xcom, "xcom", "objectstorage_options", _table, {}),
+            max_log_line_bytes=_typed(raw.get("logging", {}), "logging", "max_log_line_bytes", _positive, 65_536),
             lint_import_budget=_typed(raw.get("lint", {}), "lint", "import_time_budget", float, 1.0),
             celery_broker_url=str(celery.get("broker_url") or "redis://127.0.0.1:6379/0"),
             celery_default_queue=str(celery.get("default_queue") or "default"),
@@ -155,6 +164,16 @@ def _pattern(value: Any) -> str:
     except re.error as err:
         raise ValueError(f"not a regular expression: {err}") from None
     return str(value)
+
+
+def _positive(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{number} is not a positive number of bytes")
+    return number
+
+
+_positive.__name__ = "positive integer"  # for the message "set ... to a positive integer"
 
 
 def _compression(value: Any) -> str | None:

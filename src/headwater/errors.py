@@ -9,6 +9,7 @@
     ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
     ├── DagImportError (ImportError)           a DAG file raised while being imported
     ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
+    │   └── ConfTooLarge                       a run conf above ``[core] max_conf_bytes``
     ├── InvalidRunId (ValueError)              a run id not matching ``[scheduler] allowed_run_id_pattern``
     ├── UnsafePath (ValueError)                a path built from an id that would leave its folder
     ├── ConfigError (ValueError)               a setting that cannot be used
@@ -110,6 +111,19 @@ class BadRunConf(HeadwaterError, ValueError):
     """Raised when a run's ``conf`` is not usable."""
 
 
+class ConfTooLarge(BadRunConf):
+    """Raised where a run conf enters (trigger, test, backfill) when its JSON is above the limit: a run's conf
+    is read into the scheduler's memory and every worker's context, so it must stay small."""
+
+    def __init__(self, dag_id: str, size: int, limit: int) -> None:
+        self.dag_id, self.size, self.limit = dag_id, size, limit
+        super().__init__(
+            f"DAG {dag_id!r}: the run conf is {size:,} bytes as JSON, above the limit of {limit:,} bytes "
+            "([core] max_conf_bytes); no run was created. Pass large data by reference (a path or URL the tasks "
+            "read) or raise the limit with HEADWATER__CORE__MAX_CONF_BYTES."
+        )
+
+
 class InvalidRunId(HeadwaterError, ValueError):
     """Raised when a run id given by a person breaks ``[scheduler] allowed_run_id_pattern`` or is too long."""
 
@@ -193,7 +207,8 @@ class XComTooLarge(TaskError, ValueError):
         super().__init__(
             f"DAG {dag_id!r}, task {task_id!r}: XCom {key!r} is {size:,} bytes serialized, above the {limit:,} "
             "bytes allowed in the metadata database ([xcom] max_db_value_bytes). Offload large values to object "
-            "storage with HEADWATER__CORE__XCOM_BACKEND=headwater.xcom.ObjectStorageXCom, or push a path to the "
+            "storage with HEADWATER__CORE__XCOM_BACKEND=headwater.xcom.ObjectStorageXCom (the database then keeps "
+            "only a reference), raise the limit with HEADWATER__XCOM__MAX_DB_VALUE_BYTES, or push a path to the "
             "data instead of the data."
         )
 

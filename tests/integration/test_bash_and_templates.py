@@ -4,6 +4,8 @@ pushed, ``env`` / ``append_env``), and templates read from files on the DAG's te
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -144,3 +146,53 @@ class TestTemplates:
         run = dags_test(path)
 
         assert run.json["xcoms"] == {"run": {"return_value": "beside-20240102"}}
+
+
+class TestShellQuoting:
+    DAG_SOURCE = """
+        from headwater import DAG, BashOperator
+
+        with DAG("quoting", schedule=None) as dag:
+            BashOperator(task_id="say", bash_command=COMMAND)
+    """
+
+    def test_shquote_keeps_a_hostile_conf_value_one_word_and_its_absence_is_flagged(
+        self, write_dag, dags_test, cli, tmp_path
+    ) -> None:
+        """Given --conf {"x": "hello; touch MARKER"}, when the command renders {{ dag_run.conf['x'] | shquote }},
+        then it echoes the literal text and MARKER is not created, and the lint is quiet; when the same
+        command renders it unquoted, then `dags lint` flags it (HW007) and running it does create MARKER."""
+        marker = tmp_path / "MARKER"
+        conf = json.dumps({"x": f"hello; touch {marker}"})
+        quoted = write_dag(self.DAG_SOURCE.replace("COMMAND", "\"echo {{ dag_run.conf['x'] | shquote }}\""))
+
+        run = dags_test(quoted, "--conf", conf)
+
+        assert run.exit_code == 0, run.stderr
+        assert run.json["xcoms"] == {"say": {"return_value": f"hello; touch {marker}"}}
+        assert not marker.exists()
+        assert cli("dags", "lint", quoted, "--format", "json").json == []
+
+        unquoted = write_dag(self.DAG_SOURCE.replace("COMMAND", "\"echo {{ dag_run.conf['x'] }}\""), "unquoted.py")
+        findings = cli("dags", "lint", unquoted, "--format", "json").json
+        assert [(f["code"], f["task_ids"]) for f in findings] == [("HW007", ["say"])]
+        assert "{{ dag_run.conf['x'] | shquote }}" in findings[0]["fix"]
+
+        dags_test(unquoted, "--conf", conf)
+        assert marker.exists()  # what the filter prevents: the value ran as shell code
+
+    def test_shquote_is_available_in_every_template(self, write_dag, dags_test) -> None:
+        """Given a PythonOperator template (not a bash command), when it uses | shquote, then the value is
+        quoted there too."""
+        path = write_dag(
+            """
+            from headwater import DAG, PythonOperator
+
+            with DAG("quoting_anywhere", schedule=None, params={"who": "o'neil"}) as dag:
+                PythonOperator(task_id="show", python_callable=lambda v: v, op_args=["{{ params.who | shquote }}"])
+            """
+        )
+
+        run = dags_test(path)
+
+        assert run.json["xcoms"] == {"show": {"return_value": "'o'\"'\"'neil'"}}

@@ -1,4 +1,4 @@
-"""`headwater dags lint`: each rule (HW001 to HW006) on a DAG that has the trap and on a near miss that must
+"""`headwater dags lint`: each rule (HW001 to HW007) on a DAG that has the trap and on a near miss that must
 stay quiet, then what every finding looks like (JSON fields, file and line), suppression comments, --select and
 --ignore, the exit status, and the lint counts `dags list -o json` shows.
 """
@@ -25,7 +25,7 @@ from headwater.operators import (
 )
 """
 
-CODES = ["HW001", "HW002", "HW003", "HW004", "HW005", "HW006"]
+CODES = ["HW001", "HW002", "HW003", "HW004", "HW005", "HW006", "HW007"]
 FIELDS = {"code", "level", "dag_id", "task_ids", "file", "line", "message", "fix"}
 
 
@@ -695,6 +695,117 @@ class TestDeprecatedRuleNames:
 
         assert run.json == []
         assert run.exit_code == 0
+
+
+# --- HW007: run input rendered unquoted into a bash_command ------------------------------------------------
+
+SHELL_DAG = """
+from headwater import DAG, Param, task
+from headwater.operators import BashOperator
+
+with DAG("shell_input", schedule=None, params={"n": Param(3, type="integer"), "name": "world"}):
+    BashOperator(task_id="cmd", bash_command=COMMAND)
+"""
+
+
+class TestUnquotedRunInput:
+    @pytest.mark.parametrize(
+        ("command", "expression"),
+        [
+            pytest.param("\"echo {{ dag_run.conf['x'] }}\"", "dag_run.conf['x']", id="conf-item"),
+            pytest.param('"echo {{ dag_run.conf.x }}"', "dag_run.conf.x", id="conf-attribute"),
+            pytest.param("\"echo {{ dag_run.conf.get('x', 'a') }}\"", "dag_run.conf.get('x', 'a')", id="conf-get"),
+            pytest.param("'echo \"{{ params.name }}\"'", "params.name", id="param-in-double-quotes"),
+            pytest.param('"echo {{ params.name | upper }}"', "params.name | upper", id="other-filter"),
+            pytest.param("\"echo {{ 'hi ' ~ params.name }}\"", "'hi ' ~ params.name", id="concatenated"),
+            pytest.param('"echo {{ params }}"', "params", id="all-params"),
+            pytest.param("\"{% set who = dag_run.conf['who'] %}echo {{ who }}\"", "who", id="through-set"),
+            pytest.param('"{% for f in params.files %}rm {{ f }}; {% endfor %}"', "f", id="through-for"),
+            pytest.param(
+                "\"echo {{ dag_run.conf['x'] if dag_run else 'none' }}\"",
+                "dag_run.conf['x'] if dag_run else 'none'",
+                id="conditional",
+            ),
+            pytest.param(
+                "\"echo {{ dag_run.conf['a'] | shquote ~ dag_run.conf['b'] }}\"",
+                "dag_run.conf['a'] | shquote ~ dag_run.conf['b']",
+                id="half-quoted",
+            ),
+        ],
+    )
+    def test_run_input_rendered_unquoted_is_a_warning_with_the_quoted_fix(
+        self, write_dag, lint, command, expression
+    ) -> None:
+        """Given a bash_command rendering a run's conf (or a param, which a run's conf overrides) without
+        passing it through | shquote, when it is linted, then HW007 names the DAG, the task on its line, the
+        expression and the fix; the exit status is 0 (a warning)."""
+        path = write_dag(SHELL_DAG.replace("COMMAND", command))
+
+        run = lint(path)
+
+        finding = only_finding(run)
+        assert finding["code"] == "HW007"
+        assert finding["level"] == "warning"
+        assert (finding["dag_id"], finding["task_ids"]) == ("shell_input", ["cmd"])
+        assert finding["line"] == line_of(path, 'task_id="cmd"')
+        assert finding["message"].startswith(f"'cmd' renders {{{{ {expression} }}}} into its bash_command unquoted")
+        assert finding["fix"].startswith(f"Write {{{{ {expression} | shquote }}}} with no quotes around it")
+        assert run.exit_code == 0
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            pytest.param("\"echo {{ dag_run.conf['x'] | shquote }}\"", id="quoted"),
+            pytest.param('"echo {{ params.name | shquote }}"', id="quoted-param"),
+            pytest.param("\"echo {{ (dag_run.conf['a'] ~ params.name) | shquote }}\"", id="quoted-whole"),
+            pytest.param("\"{% filter shquote %}{{ dag_run.conf['x'] }}{% endfilter %}\"", id="filter-block"),
+            pytest.param('"echo {{ params.n }}"', id="integer-param-validated-before-the-run"),
+            pytest.param("\"echo {{ dag_run.conf['n'] | int }}\"", id="made-a-number"),
+            pytest.param("\"{% if dag_run.conf.get('v') %}echo -v{% endif %}\"", id="only-tested"),
+            pytest.param("\"echo {{ 'yes' if params.name == 'x' else 'no' }}\"", id="compared"),
+            pytest.param('"echo {{ ds }} {{ run_id }} {{ conf }}"', id="not-run-input"),
+            pytest.param("'echo \"$NAME\"'", id="through-the-environment"),
+            pytest.param("\"echo 'dag_run.conf' params\"", id="names-in-plain-text"),
+        ],
+    )
+    def test_near_misses_are_not_flagged(self, write_dag, lint, command) -> None:
+        """Given commands that quote the run input, only test it, turn it into a number, use a param validated
+        as an integer, or render values that are not run input, when linted, then nothing is reported."""
+        path = write_dag(SHELL_DAG.replace("COMMAND", command))
+
+        run = lint(path)
+
+        assert run.json == []
+
+    def test_a_sh_template_file_is_read_too(self, write_dag, lint, dags_folder) -> None:
+        """Given bash_command='greet.sh' next to the DAG file, rendering params.name unquoted, when linted, then
+        HW007 names the expression found in the file."""
+        (dags_folder / "greet.sh").write_text("echo hello {{ params.name }}\n")
+        path = write_dag(SHELL_DAG.replace("COMMAND", '"greet.sh"'))
+
+        finding = only_finding(lint(path))
+
+        assert (finding["code"], finding["task_ids"]) == ("HW007", ["cmd"])
+        assert finding["message"].startswith("'cmd' renders {{ params.name }} into its bash_command unquoted")
+
+    def test_a_task_bash_function_returning_a_template_is_read_too(self, write_dag, lint) -> None:
+        """Given @task.bash returning a literal template that renders dag_run.conf unquoted, when linted, then
+        HW007 names that task."""
+        path = write_dag(
+            dag_file("""
+            with DAG("decorated", schedule=None):
+                @task.bash
+                def shout():
+                    return "echo {{ dag_run.conf['x'] }}"
+
+                shout()
+            """)
+        )
+
+        finding = only_finding(lint(path))
+
+        assert (finding["code"], finding["task_ids"]) == ("HW007", ["shout"])
+        assert "{{ dag_run.conf['x'] | shquote }}" in finding["fix"]
 
 
 # --- Suppression, selection, output and exit status --------------------------------------------------------

@@ -110,7 +110,9 @@ def standalone_command(scheduler: click.Command) -> click.Command:
     def standalone(ctx: click.Context) -> None:
         """Everything a laptop needs: the DAGs folder (created if missing) and the scheduler, on SQLite."""
         settings = _settings()
-        settings.dags_folder.mkdir(parents=True, exist_ok=True)
+        from headwater.private_files import private_dir
+
+        private_dir(settings.dags_folder)
         click.echo(
             f"headwater standalone: put DAG files in {settings.dags_folder}; new DAGs start paused "
             "(`headwater dags unpause DAG_ID`); Ctrl-C stops.",
@@ -225,8 +227,8 @@ def register_tasks(tasks: click.Group) -> None:
     @click.option("--map-index", type=int, default=-1)
     @click.option("--try", "try_number", type=int, default=None, help="Which try; default: the latest.")
     def logs(dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int | None) -> None:
-        """Print the log of one try of a task instance."""
-        from headwater.runtime.logs import log_path
+        """Print the log of one try of a task instance (lines above [logging] max_log_line_bytes are split)."""
+        from headwater.runtime.logs import log_path, read_lines
 
         settings = _settings()
         with _store(settings) as store:
@@ -240,7 +242,8 @@ def register_tasks(tasks: click.Group) -> None:
             path = log_path(settings.home / "logs", dag_id, run_id, task_id, map_index, number)
         if not path.is_file():
             raise CliError(f"No log for try {number} of {task_id!r} at {path}.")
-        sys.stdout.write(path.read_text(errors="replace"))
+        for line in read_lines(path, settings.max_log_line_bytes):  # streamed: a huge log is never held whole
+            sys.stdout.write(line)
 
 
 def register_pools(main: click.Group) -> None:

@@ -4,18 +4,20 @@ Codes, in order: HW001 a join after a branch that is skipped whenever one path i
 an ``xcom_pull`` from a task that is not upstream, does not exist, or lacks its group prefix; HW003 a
 short-circuit that skips tasks whose rules would let them run; HW004 a branch returning an id that
 is no task or not directly downstream; HW005 a slow DAG file import; HW006 a deprecated trigger
-rule alias. The lint reads the same parse every command uses (``headwater.dagbag``).
+rule alias; HW007 run conf or params rendered into a ``bash_command`` without ``| shquote``. The
+lint reads the same parse every command uses (``headwater.dagbag``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from headwater.lint.rules import ERROR, WARNING, Finding, lint_dag, slow_imports
+from headwater.lint.findings import ERROR, WARNING, Finding
+from headwater.lint.rules import lint_dag, slow_imports
 from headwater.lint.source import ignored_codes
 from headwater.model.dag import DAG
 
-CODES = ("HW001", "HW002", "HW003", "HW004", "HW005", "HW006")
+CODES = ("HW001", "HW002", "HW003", "HW004", "HW005", "HW006", "HW007")
 
 __all__ = ["CODES", "ERROR", "WARNING", "Finding", "lint_dags"]
 

@@ -1,4 +1,4 @@
-"""The lint's rules, HW001 to HW006: each looks at one parsed DAG and returns its findings.
+"""The lint's rules, HW001 to HW007 (HW007 lives in ``shell``): each looks at one parsed DAG and returns its findings.
 
 What a trigger rule does with skipped upstream tasks is asked of ``headwater.planning`` (the
 functions a run uses), so a finding can never contradict what a run would do.
@@ -7,10 +7,11 @@ functions a run uses), so a finding can never contradict what a run would do.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from headwater.lint import source
+from headwater.lint.findings import ERROR, WARNING, Finding, finding
+from headwater.lint.shell import unquoted_run_input
 from headwater.model.dag import DAG
 from headwater.model.trigger_rule import DEPRECATED_ALIASES, TriggerRule
 from headwater.operators.branch import BaseBranchOperator, BranchMixIn, LatestOnlyOperator
@@ -18,38 +19,7 @@ from headwater.operators.python import BranchPythonOperator, ShortCircuitOperato
 from headwater.planning.rule_traits import propagates_skips, skipped_by_a_skipped_upstream
 from headwater.planning.shape import DagShape, shape_of
 
-ERROR, WARNING = "error", "warning"
 NFMOS = TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS.value
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    level: str
-    dag_id: str
-    task_ids: tuple[str, ...]
-    file: str | None
-    line: int | None
-    message: str
-    fix: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "level": self.level,
-            "dag_id": self.dag_id,
-            "task_ids": list(self.task_ids),
-            "file": self.file,
-            "line": self.line,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
-def _finding(code: str, level: str, dag: DAG, task: Any, message: str, fix: str) -> Finding:
-    site = getattr(task, "defined_at", None) if task is not None else None
-    file, line = site if site is not None else (dag.fileloc, None)
-    return Finding(code, level, dag.dag_id, (task.task_id,) if task is not None else (), file, line, message, fix)
 
 
 def _is_branch(task: Any) -> bool:
@@ -98,7 +68,7 @@ def joins_after_branch(dag: DAG, shape: DagShape) -> list[Finding]:
                 flagged.add(task_id)
                 starts = ", ".join(repr(s) for s in sorted(sources))
                 findings.append(
-                    _finding(
+                    finding(
                         "HW001",
                         ERROR,
                         dag,
@@ -137,12 +107,12 @@ def pulls_from_elsewhere(dag: DAG, shape: DagShape) -> list[Finding]:
                 else:
                     message = f"{what} no task of this DAG: the pull returns None."
                     fix = "Pull from an existing task id (check the spelling)."
-                findings.append(_finding("HW002", ERROR, dag, task, message, fix))
+                findings.append(finding("HW002", ERROR, dag, task, message, fix))
                 continue
             upstream = upstream if upstream is not None else shape.ancestors(task_id)
             if pulled not in upstream:
                 findings.append(
-                    _finding(
+                    finding(
                         "HW002",
                         ERROR,
                         dag,
@@ -213,7 +183,7 @@ def branches_to_nowhere(dag: DAG, shape: DagShape) -> list[Finding]:
             if returned not in dag.task_dict and roots is None:
                 choices = ", ".join(repr(d) for d in sorted(downstream)) or "none"
                 findings.append(
-                    _finding(
+                    finding(
                         "HW004",
                         ERROR,
                         dag,
@@ -225,7 +195,7 @@ def branches_to_nowhere(dag: DAG, shape: DagShape) -> list[Finding]:
                 )
             elif not set(roots or (returned,)) <= downstream:
                 findings.append(
-                    _finding(
+                    finding(
                         "HW004",
                         ERROR,
                         dag,
@@ -246,7 +216,7 @@ def deprecated_rule_names(dag: DAG, shape: DagShape) -> list[Finding]:
         if alias is not None:
             new = DEPRECATED_ALIASES[alias].value
             findings.append(
-                _finding(
+                finding(
                     "HW006",
                     WARNING,
                     dag,
@@ -258,7 +228,13 @@ def deprecated_rule_names(dag: DAG, shape: DagShape) -> list[Finding]:
     return findings
 
 
-DAG_RULES = (joins_after_branch, pulls_from_elsewhere, short_circuits_over_gates, branches_to_nowhere)
+DAG_RULES = (
+    joins_after_branch,
+    pulls_from_elsewhere,
+    short_circuits_over_gates,
+    branches_to_nowhere,
+    unquoted_run_input,
+)
 LAST_RULES = (deprecated_rule_names,)
 
 

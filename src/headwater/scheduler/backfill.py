@@ -19,7 +19,7 @@ from headwater.errors import HeadwaterError
 from headwater.model.dag import DAG
 from headwater.model.timetables import to_utc
 from headwater.scheduler.control import find_dag
-from headwater.scheduler.dagruns import new_run
+from headwater.scheduler.dagruns import check_conf_size, new_run
 from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
 
@@ -46,6 +46,7 @@ class BackfillPlan:
         ]
 
     ordered: list[planning.DagRunInfo] = field(default_factory=list)
+    max_conf_bytes: int = Settings.max_conf_bytes
 
 
 def plan_backfill(
@@ -61,7 +62,7 @@ def plan_backfill(
     dag = find_dag(settings, store, dag_id)
     if to_utc(start) > to_utc(end):
         raise HeadwaterError(f"Backfill of {dag_id!r}: --start-date {start} is after --end-date {end}.")
-    plan = BackfillPlan(dag, uuid.uuid4().hex[:12])
+    plan = BackfillPlan(dag, uuid.uuid4().hex[:12], max_conf_bytes=settings.max_conf_bytes)
     existing = {to_utc(r.logical_date): r for r in store.runs_between(dag_id, to_utc(start), to_utc(end))}
     for info in planning.backfill_infos(dag.timetable, start=to_utc(start), end=to_utc(end)):
         run = existing.get(info.logical_date)
@@ -86,6 +87,7 @@ def start_backfill(
     dag = plan.dag
     limit = max_active_runs if max_active_runs is not None else dag.max_active_runs
     params = dict(conf or {})
+    check_conf_size(dag.dag_id, params, plan.max_conf_bytes)
     dag.params.resolve(params, dag.dag_id)
     rerun = {r.logical_date: r for r in plan.rerun}
     retries = {task_id: task.retries for task_id, task in dag.task_dict.items()}

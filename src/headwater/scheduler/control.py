@@ -14,7 +14,7 @@ from headwater.errors import DagImportError, DagNotFound, HeadwaterError
 from headwater.model.dag import DAG
 from headwater.model.ids import check_run_id
 from headwater.model.timetables import to_utc
-from headwater.scheduler.dagruns import new_run
+from headwater.scheduler.dagruns import check_conf_size, new_run
 from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import DagEntry
@@ -68,8 +68,9 @@ def trigger(
     match ``[scheduler] allowed_run_id_pattern``; it is checked before the DAG is parsed."""
     if run_id:
         check_run_id(run_id, dag_id=dag_id, pattern=settings.allowed_run_id_pattern)
-    dag = find_dag(settings, store, dag_id)
     conf = dict(conf or {})
+    check_conf_size(dag_id, conf, settings.max_conf_bytes)  # before parsing anything: refused at the door
+    dag = find_dag(settings, store, dag_id)
     dag.params.resolve(conf, dag_id)  # a conf the params refuse is refused now, not when the run starts
     logical = to_utc(logical_date) if logical_date is not None else pendulum.now("UTC")
     run = new_run(

@@ -3,9 +3,12 @@ scheduler starts it when the DAG is unpaused and under ``max_active_runs``."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from headwater.errors import ConfTooLarge
 from headwater.model.dag import DAG
 from headwater.model.ids import DEFAULT_RUN_ID_PATTERN, check_run_id
 from headwater.model.states import DagRunState
@@ -17,6 +20,15 @@ RUN_TYPES = ("scheduled", "manual", "backfill")
 
 def run_id_for(run_type: str, logical_date: datetime) -> str:
     return f"{run_type}__{to_utc(logical_date).isoformat()}"
+
+
+def check_conf_size(dag_id: str, conf: Mapping[str, Any] | None, limit: int) -> None:
+    """Refuse a run conf whose JSON is above ``limit`` bytes, before anything is recorded."""
+    if not conf:
+        return
+    size = len(json.dumps(conf, separators=(",", ":"), default=str).encode("utf-8"))
+    if size > limit:
+        raise ConfTooLarge(dag_id, size, limit)
 
 
 def new_run(

@@ -20,6 +20,7 @@ from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning import shape_of
 from headwater.runtime.context import DagRunView, RunEnvironment
 from headwater.runtime.xcom_access import RunXComs
+from headwater.scheduler.dagruns import check_conf_size
 from headwater.scheduler.run_driver import OnTaskDone, RunDriver, initial_instances
 from headwater.store import Store, open_store
 from headwater.store.records import DagRunRecord, TaskInstanceRecord
@@ -173,6 +174,7 @@ def run_dag_test(
     else:
         bag = DagBag.load(settings.dags_folder)
         dag = bag.get(dag_id or target)
+    check_conf_size(dag.dag_id, conf, settings.max_conf_bytes)
     backend = configure(settings)
     store = open_store(settings.sql_alchemy_conn, xcom_backend=backend)
     try:

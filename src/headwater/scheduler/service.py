@@ -14,6 +14,7 @@ from headwater.errors import ConfigError, HeadwaterError
 from headwater.executors.base import Executor
 from headwater.executors.celery import CeleryExecutor
 from headwater.executors.local import LocalExecutor
+from headwater.private_files import open_private, private_dir
 from headwater.scheduler.scheduler import Scheduler
 from headwater.store.sql import SqlStore
 from headwater.store.xcom import configure
@@ -32,9 +33,9 @@ class SchedulerLock:
     that schedulers on other machines see it too."""
 
     def __init__(self, settings: Settings, store: SqlStore) -> None:
-        settings.home.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.home)
         path = settings.home / "scheduler.lock"
-        self._file: IO[str] = open(path, "a+")  # noqa: SIM115 - held open for the scheduler's life
+        self._file: IO[str] = os.fdopen(open_private(path, os.O_RDWR | os.O_CREAT | os.O_APPEND), "a+")
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -5,8 +5,11 @@ nudge that finds no scheduler listening is dropped, and the poll still finds the
 from __future__ import annotations
 
 import logging
+import os
 import socket
 from pathlib import Path
+
+from headwater.private_files import private_dir
 
 log = logging.getLogger("headwater.scheduler")
 
@@ -22,11 +25,12 @@ class WakeSocket:
         self.path = wake_path(home)
         self.sock: socket.socket | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             if self.path.exists():
                 self.path.unlink()
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             sock.bind(str(self.path))
+            os.chmod(self.path, 0o600)  # only this user's commands may nudge (bind's mode follows the umask)
             sock.setblocking(False)
             self.sock = sock
         except OSError as err:  # e.g. a path longer than a socket address allows: poll only

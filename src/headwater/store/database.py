@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -9,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from headwater.private_files import create_private_file, open_private, private_dir
 
 HEAD_REVISION = "0004_decisions"
 """The newest migration; a database at this revision needs no Alembic run (keeps start-up fast)."""
@@ -28,9 +31,11 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and ``synchronous=NORMAL`` (durable across crashes of the
     process; a power loss may drop the last commits, never corrupt the file)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # private before SQLite opens it: its -wal and -shm files take the database file's mode
+            private_dir(Path(path).parent)
+            create_private_file(path)
         # how long a writer waits for another process's lock: 30 s unless the URL says (``?timeout=S``)
         timeout = float(make_url(url).query.get("timeout", 30))  # type: ignore[arg-type]
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
@@ -58,7 +63,7 @@ def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
         return
     import fcntl
 
-    with open(f"{database}.migrate-lock", "a") as lock:
+    with os.fdopen(open_private(f"{database}.migrate-lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -16,10 +16,12 @@ import logging
 import urllib.parse
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from headwater.errors import UnsafePath
 from headwater.pathsafety import plain_name
+from headwater.private_files import create_private_file, private_dir
 from headwater.store.xcom import codec
 from headwater.store.xcom.base import BaseXCom
 from headwater.store.xcom.settings import XComSettings, current
@@ -123,8 +125,9 @@ def write_object(url: str, parts: list[bytes | bytearray | memoryview], settings
 
     fs, path = _filesystem(url, settings)
     try:
-        if isinstance(fs, LocalFileSystem):
-            fs.makedirs(fs._parent(path), exist_ok=True)
+        if isinstance(fs, LocalFileSystem):  # private: 0700 folders, a 0600 file, whatever the umask
+            private_dir(Path(fs._parent(path)))
+            create_private_file(path)
         with fs.open(path, "wb") as raw:
             with _compressed(raw, settings.objectstorage_compression) as out:
                 for part in parts:

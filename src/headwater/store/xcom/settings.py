@@ -14,8 +14,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_DB_VALUE_BYTES = 1_000_000_000
-"""The most SQLite stores in one value by default (PostgreSQL's bytea holds 1 GiB)."""
+DEFAULT_MAX_DB_VALUE_BYTES = 16_777_216
+"""16 MiB: values beyond that slow every read of the run's XComs and bloat the database (and its backups);
+they belong in object storage (``ObjectStorageXCom``), which stores only a reference in the database."""
 DEFAULT_OBJECTSTORAGE_THRESHOLD = 1_048_576
 COMPRESSIONS = ("gzip", "zstd")
 
