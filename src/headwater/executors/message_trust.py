@@ -27,6 +27,7 @@ from typing import Any
 
 from headwater.config import Settings
 from headwater.errors import ConfigError
+from headwater.private_files import private_dir
 
 SIGNATURE = "signature"
 """The key of the signature in a signed message."""
@@ -64,7 +65,7 @@ def _kept_secret(path: Path) -> bytes:
         return _read_secret(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         with os.fdopen(handle, "w") as out:
