@@ -42,6 +42,10 @@ class Settings:
     """A running try whose lease is older than this is declared lost."""
     task_queued_timeout: float = 600.0
     """A try queued in a broker this long without a worker taking it is declared lost (Airflow's default)."""
+    scheduler_heartbeat_sec: float = 5.0
+    """How often the scheduler records its heartbeat in the ``job`` table while its loop makes progress."""
+    scheduler_health_check_threshold: float = 30.0
+    """A scheduler whose heartbeat is older than this is not alive (``headwater jobs check``)."""
     enable_xcom_pickling: bool = False
     """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
     xcom_max_db_value_bytes: int = 1_000_000_000
@@ -110,6 +114,10 @@ class Settings:
                 scheduler, "scheduler", "task_instance_heartbeat_timeout", float, 60.0
             ),
             task_queued_timeout=_typed(scheduler, "scheduler", "task_queued_timeout", float, 600.0),
+            scheduler_heartbeat_sec=_typed(scheduler, "scheduler", "scheduler_heartbeat_sec", float, 5.0),
+            scheduler_health_check_threshold=_typed(
+                scheduler, "scheduler", "scheduler_health_check_threshold", float, 30.0
+            ),
             enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
             xcom_max_db_value_bytes=_typed(xcom, "xcom", "max_db_value_bytes", int, 1_000_000_000),
             xcom_objectstorage_path=str(xcom.get("objectstorage_path") or f"file://{home / 'xcom'}"),

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD_REVISION = "0004_decisions"
+HEAD_REVISION = "0005_jobs"
 """The newest migration; a database at this revision needs no Alembic run (keeps start-up fast)."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"
