@@ -147,3 +147,12 @@ def test_the_scheduler_command_exits_1_rather_than_silently_on_a_broken_pipe(sit
     assert done.returncode == 1
     assert "headwater scheduler stops on an error it cannot recover from" in done.stderr
     assert "BrokenPipeError: [Errno 32] Broken pipe" in done.stderr
+
+
+def test_an_unreachable_database_is_no_alive_scheduler(site: SchedulerHome) -> None:
+    site.database_url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # nothing listens on port 1
+
+    done = _check(site)
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("Cannot read the metadata database, so no job can be seen alive: connection failed")

@@ -34,8 +34,13 @@ def register_jobs(main: click.Group) -> None:
     @click.option("--local", is_flag=True, help="Only jobs on this host (its hostname).")
     def check(job_type: str | None, hostname: str | None, limit: int, allow_multiple: bool, local: bool) -> None:
         """Exit 0 when a matching job is alive (its heartbeat is recent), 1 when none is."""
-        from headwater.cli.control import _settings, _store
+        import datetime as dt
+
+        from sqlalchemy.exc import DBAPIError
+
+        from headwater.cli.control import _settings
         from headwater.store.jobs import is_alive
+        from headwater.store.sql import SqlStore
 
         if allow_multiple and limit == 1:
             raise CliError("--allow-multiple needs --limit above 1 (or 0, for every job): one job is checked now.")
@@ -44,12 +49,18 @@ def register_jobs(main: click.Group) -> None:
         host = socket.gethostname() if local else hostname
         settings = _settings()
         threshold = settings.scheduler_health_check_threshold
-        import pendulum
-
-        with _store(settings) as store:
-            running = store.latest_jobs(job_type=job_type, hostname=host, limit=limit)
-            latest = store.latest_jobs(job_type=job_type, hostname=host, state=None, limit=1)
-        now = pendulum.now("UTC")
+        try:
+            store = SqlStore(settings.sql_alchemy_conn)
+            try:
+                running = store.latest_jobs(job_type=job_type, hostname=host, limit=limit)
+                latest = store.latest_jobs(job_type=job_type, hostname=host, state=None, limit=1)
+            finally:
+                store.close()
+        except DBAPIError as err:
+            detail = " ".join(str(err.orig or err).split())
+            click.echo(f"Cannot read the metadata database, so no job can be seen alive: {detail}", err=True)
+            sys.exit(1)
+        now = dt.datetime.now(dt.UTC)
         alive = [job for job in running if is_alive(job, now=now, threshold=threshold)]
         if not alive:
             what = f"{job_type or 'job'}{f' on host {host}' if host else ''}"

@@ -100,7 +100,7 @@ class Scheduler:
         self.lock: Any = None
         """Held while this scheduler runs (see ``service.SchedulerLock``); released when it stops."""
         self.job = SchedulerJob(settings, store, hostname=self.hostname)
-        self.failures = LoopFailures()
+        self.failures = LoopFailures(sleep=self._pause)
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -153,6 +153,12 @@ class Scheduler:
 
     def stop(self) -> None:
         self._stopping = True
+
+    def _pause(self, seconds: float) -> None:
+        """Wait after a failed iteration; a ``stop()`` meanwhile ends the wait."""
+        until = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < until:
+            time.sleep(min(0.1, until - time.monotonic()))
 
     def loop_once(self) -> None:
         busy = any(d.changed and not self._paused_run(d) for d in self.drivers.values()) or (
