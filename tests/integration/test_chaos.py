@@ -163,7 +163,7 @@ def test_killing_local_workers_at_random_loses_no_run_and_reruns_no_success(
     site: SchedulerHome, tmp_path: Path
 ) -> None:
     runs = 300
-    marks = _chaos_site(site, tmp_path, runs=runs, active=32, pause=0.02)
+    marks = _chaos_site(site, tmp_path, runs=runs, active=32, pause=0.04)
     site.extra_env["HEADWATER__CORE__PARALLELISM"] = "4"
     scheduler = site.start_scheduler()
 
@@ -179,7 +179,7 @@ def test_killing_local_workers_at_random_loses_no_run_and_reruns_no_success(
     print(figures.line("LocalExecutor"))
 
     assert scheduler.poll() is None, site.scheduler_log()
-    assert figures.kills >= 15, figures.line("LocalExecutor")
+    assert figures.kills >= 8, figures.line("LocalExecutor")  # 600 tries of 0.04 s on 4 workers: 6 s at least
     assert figures.runs == runs
     assert figures.runs_lost == 0, site.scheduler_log()
     assert figures.successes_rerun == 0, site.scheduler_log()
@@ -190,7 +190,7 @@ def test_killing_celery_pool_processes_at_random_loses_no_run_and_reruns_no_succ
 ) -> None:
     site = redis_cluster.site
     runs = 40
-    marks = _chaos_site(site, tmp_path, runs=runs, active=8, pause=0.05)
+    marks = _chaos_site(site, tmp_path, runs=runs, active=8, pause=0.2)
     site.extra_env["HEADWATER__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] = "3"
     workers = [redis_cluster.start_worker(name, concurrency=2) for name in ("w1", "w2")]
     redis_cluster.wait_for_workers("w1", "w2")
@@ -208,7 +208,7 @@ def test_killing_celery_pool_processes_at_random_loses_no_run_and_reruns_no_succ
     print(figures.line("CeleryExecutor"))
 
     assert scheduler.poll() is None, redis_cluster.logs()
-    assert figures.kills >= 5, figures.line("CeleryExecutor")
+    assert figures.kills >= 4, figures.line("CeleryExecutor")  # 80 tries of 0.2 s on 4 slots: 4 s at least
     assert figures.runs == runs
     assert figures.runs_lost == 0, redis_cluster.logs()
     assert figures.successes_rerun == 0, redis_cluster.logs()

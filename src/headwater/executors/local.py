@@ -198,12 +198,18 @@ class LocalExecutor:
                 continue
             if handle is owner.conn:
                 try:
-                    message = json.loads(owner.conn.recv_bytes())
-                except (EOFError, OSError):
-                    dead.append(owner)
+                    event = event_from_message(json.loads(owner.conn.recv_bytes()))
+                except (EOFError, OSError):  # it died, maybe mid-report: its try is reported lost
+                    event = None
+                except (ValueError, KeyError, TypeError, AssertionError) as err:
+                    log.error("A worker sent a report that cannot be read (%s); it is replaced.", err)
+                    event = None
+                if event is None:
+                    if owner not in dead:
+                        dead.append(owner)
                     continue
                 owner.item = None
-                yield event_from_message(message)
+                yield event
             elif owner not in dead:
                 dead.append(owner)
         for gone in dead:
@@ -211,10 +217,11 @@ class LocalExecutor:
 
     def _bury(self, worker: _Worker) -> Iterator[ExecutorEvent]:
         self._remove(worker)
-        if worker.item is not None:
+        item, worker.item = worker.item, None
+        if item is not None:
             detail = _describe_exit(worker.process.exitcode)
-            log.error("%s while running %s try %d.", detail, worker.item.ti_key, worker.item.try_number)
-            yield ExecutorEvent(worker.item, EventKind.LOST, detail=detail)
+            log.error("%s while running %s try %d.", detail, item.ti_key, item.try_number)
+            yield ExecutorEvent(item, EventKind.LOST, detail=detail)
 
     def _remove(self, worker: _Worker) -> None:
         """Forget a worker whose pipe or process is gone, reaping its process (killed if it lingers)."""
