@@ -10,6 +10,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,23 @@ def test_a_worker_that_dies_between_the_check_and_the_send_does_not_take_the_try
     assert event.kind is EventKind.ENDED and event.outcome is not None
     assert event.outcome.state is TaskState.SUCCESS
     assert marks.read_text().split() == ["1"]
+
+
+def test_a_try_no_worker_can_be_started_for_is_reported_lost_and_no_slot_is_offered(
+    headwater_home: Path, tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, marks = _one_try(headwater_home, tmp_path)
+
+    def refused(self: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN: out of processes
+
+    monkeypatch.setattr(executor._context.Process, "start", refused)
+
+    executor.submit(item)
+    slots = executor.open_slots
+    events = list(executor.events(0.0))
+
+    assert [(e.kind, e.item.ti_key, e.detail) for e in events] == [
+        (EventKind.LOST, item.ti_key, "no worker process could be started to take it")
+    ]
+    assert slots == 0 and not marks.exists()

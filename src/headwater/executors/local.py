@@ -37,6 +37,8 @@ log = logging.getLogger("headwater.executor")
 
 _DELIVERY_ATTEMPTS = 3
 """Workers a try is offered to before it is reported lost (each failed send buries a dead worker)."""
+_SPAWN_BACKOFF = 1.0
+"""Seconds without counting on a new worker after the machine refused one."""
 
 
 @dataclass
@@ -74,10 +76,15 @@ class LocalExecutor:
         self._workers: list[_Worker] = []
         self._undelivered: list[ExecutorEvent] = []
         """Tries no worker could take, reported ``LOST`` by the next ``events`` call."""
+        self._no_spawn_until = 0.0
+        """Until when no new worker is counted on (starting one failed): the scheduler waits, not spins."""
 
     @property
     def open_slots(self) -> int:
-        return self.parallelism - sum(1 for w in self._workers if w.item is not None)
+        free = self.parallelism - sum(1 for w in self._workers if w.item is not None)
+        if time.monotonic() < self._no_spawn_until:  # the machine refused a process a moment ago: idle ones only
+            free = min(free, sum(1 for w in self._workers if w.item is None))
+        return free
 
     def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
         return any(
@@ -156,7 +163,7 @@ class LocalExecutor:
         try:
             ours, theirs = self._context.Pipe(duplex=True)
         except OSError as err:  # EMFILE: out of file descriptors
-            log.error("Could not start a worker process (%s).", err)
+            self._cannot_spawn(err)
             return None
         process = self._context.Process(
             target=worker_main,
@@ -167,14 +174,18 @@ class LocalExecutor:
         try:
             process.start()
         except OSError as err:  # EAGAIN, ENOMEM: out of processes or memory
-            log.error("Could not start a worker process (%s).", err)
             ours.close()
             theirs.close()
+            self._cannot_spawn(err)
             return None
         theirs.close()
         worker = _Worker(process, ours)
         self._workers.append(worker)
         return worker
+
+    def _cannot_spawn(self, err: OSError) -> None:
+        log.error("Could not start a worker process (%s); trying again in %g s.", err, _SPAWN_BACKOFF)
+        self._no_spawn_until = time.monotonic() + _SPAWN_BACKOFF
 
     def events(self, timeout: float, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
         """Wait up to ``timeout`` seconds for results (or a ``wake`` handle); yield every result ready."""
