@@ -46,6 +46,10 @@ class Settings:
     """A regular expression every run id given by a person must match in full (Airflow's default; the
     ids headwater makes, ``manual__<date>``..., always pass). A looser pattern cannot let an id leave its
     folder: every path built from an id is checked as well."""
+    scheduler_heartbeat_sec: float = 5.0
+    """How often the scheduler records its heartbeat in the ``job`` table while its loop makes progress."""
+    scheduler_health_check_threshold: float = 30.0
+    """A scheduler whose heartbeat is older than this is not alive (``headwater jobs check``)."""
     enable_xcom_pickling: bool = False
     """Pickle XCom values the typed-JSON codec cannot store (unsafe: see the warning it logs)."""
     max_conf_bytes: int = 1_048_576
@@ -126,6 +130,10 @@ class Settings:
             task_queued_timeout=_typed(scheduler, "scheduler", "task_queued_timeout", float, 600.0),
             allowed_run_id_pattern=_typed(
                 scheduler, "scheduler", "allowed_run_id_pattern", _pattern, r"^[A-Za-z0-9_.~:+-]+$"
+            ),
+            scheduler_heartbeat_sec=_typed(scheduler, "scheduler", "scheduler_heartbeat_sec", float, 5.0),
+            scheduler_health_check_threshold=_typed(
+                scheduler, "scheduler", "scheduler_health_check_threshold", float, 30.0
             ),
             enable_xcom_pickling=_typed(core, "core", "enable_xcom_pickling", _boolean, False),
             max_conf_bytes=_typed(core, "core", "max_conf_bytes", _positive, 1_048_576),

@@ -59,6 +59,23 @@ def _user_errors() -> Iterator[None]:
         ) from None
 
 
+@contextmanager
+def _fatal_errors() -> Iterator[None]:
+    """An unexpected error ends the command with its traceback logged and exit status 1; never silently
+    (click would take an EPIPE from a worker's pipe for a closed stdout and exit without a word)."""
+    try:
+        yield
+    except click.ClickException:
+        raise
+    except Exception:
+        import logging
+
+        logging.getLogger("headwater.scheduler").critical(
+            "headwater scheduler stops on an error it cannot recover from:", exc_info=True
+        )
+        sys.exit(1)
+
+
 def _run_row(run: Any) -> dict[str, Any]:
     return {
         "dag_id": run.dag_id,
@@ -77,7 +94,10 @@ def scheduler_command() -> click.Command:
     @click.command("scheduler")
     @click.option("-n", "--num-runs", type=int, default=None, help="Stop after this many loops (for tests).")
     def scheduler(num_runs: int | None) -> None:
-        """Run every unpaused DAG of the DAGs folder on its schedule, with triggered and backfill runs."""
+        """Run every unpaused DAG of the DAGs folder on its schedule, with triggered and backfill runs.
+
+        It survives its workers and the metadata database failing; an error it cannot recover from is
+        logged with its traceback and ends it with exit status 1."""
         import signal
 
         from headwater.cli.main import _log_to_stderr
@@ -85,7 +105,7 @@ def scheduler_command() -> click.Command:
 
         settings = _settings()
         _log_to_stderr()
-        with _user_errors():
+        with _fatal_errors(), _user_errors():
             scheduler = build_scheduler(settings)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.stop())
         signal.signal(signal.SIGINT, lambda *_: scheduler.stop())
@@ -97,7 +117,8 @@ def scheduler_command() -> click.Command:
 
         click.echo(f"headwater scheduler: DAGs folder {settings.dags_folder}, executor {settings.executor}", err=True)
         try:
-            scheduler.run(until=enough)
+            with _fatal_errors():
+                scheduler.run(until=enough)
         finally:
             scheduler.store.close()
 

@@ -258,6 +258,7 @@ def _register_control() -> None:
     from headwater.cli.control import register, register_backfill, register_pools, register_tasks
     from headwater.cli.data import register_db, register_xcom
     from headwater.cli.explain import register_why
+    from headwater.cli.jobs import register_jobs
 
     register(main, dags)
     register_tasks(tasks)
@@ -267,6 +268,7 @@ def _register_control() -> None:
     register_why(tasks)
     register_db(main)
     register_celery(main)
+    register_jobs(main)
 
 
 _register_control()

@@ -191,7 +191,10 @@ class CeleryExecutor:
         if self.unsent:
             wait = min(wait, 0.5)
         if handles:
-            select.select(handles, [], [], wait)
+            try:
+                select.select(handles, [], [], wait)
+            except (OSError, ValueError) as err:  # the listening connection's socket went away under us
+                self.listener.lost(err)
         elif wait:
             time.sleep(wait)
         yield from self._take(self.listener.drain())

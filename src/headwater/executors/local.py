@@ -2,8 +2,13 @@
 
 Workers are started on demand up to ``parallelism`` and kept: each caches the DAG files it has
 imported and its database connection, so a task starts in milliseconds. Work goes out and results
-come back as small JSON messages over pipes; the scheduler wakes the moment a result arrives. A
-worker that dies mid-try is reported as ``LOST`` with its exit status.
+come back as small JSON messages over pipes; the scheduler wakes the moment a result arrives.
+
+A worker may die at any moment (an OOM kill, a segfault in a library, a person's ``kill``). One that
+dies mid-try is reported as ``LOST`` with its exit status, for the scheduler to retry or fail the try.
+One found dead when a try is handed to it (idle, or between a check and the send) is buried and the
+try goes to a fresh worker: the failed send proves it never read the message. Nothing here raises
+because a worker died.
 """
 
 from __future__ import annotations
@@ -29,6 +34,11 @@ from headwater.executors.base import (
 )
 
 log = logging.getLogger("headwater.executor")
+
+_DELIVERY_ATTEMPTS = 3
+"""Workers a try is offered to before it is reported lost (each failed send buries a dead worker)."""
+_SPAWN_BACKOFF = 1.0
+"""Seconds without counting on a new worker after the machine refused one."""
 
 
 @dataclass
@@ -64,10 +74,17 @@ class LocalExecutor:
         self.heartbeat_interval = heartbeat_interval
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        self._undelivered: list[ExecutorEvent] = []
+        """Tries no worker could take, reported ``LOST`` by the next ``events`` call."""
+        self._no_spawn_until = 0.0
+        """Until when no new worker is counted on (starting one failed): the scheduler waits, not spins."""
 
     @property
     def open_slots(self) -> int:
-        return self.parallelism - sum(1 for w in self._workers if w.item is not None)
+        free = self.parallelism - sum(1 for w in self._workers if w.item is not None)
+        if time.monotonic() < self._no_spawn_until:  # the machine refused a process a moment ago: idle ones only
+            free = min(free, sum(1 for w in self._workers if w.item is None))
+        return free
 
     def running_here(self, key: tuple[str, str, str, int], try_number: int) -> bool:
         return any(
@@ -79,47 +96,103 @@ class LocalExecutor:
         return [w.process.pid for w in self._workers if w.process.pid is not None]
 
     def submit(self, work: WorkItem) -> None:
-        worker = next((w for w in self._workers if w.item is None), None)
-        if worker is None:
-            if len(self._workers) >= self.parallelism:
-                raise RuntimeError("LocalExecutor.submit called with no open slot; check open_slots first.")
-            worker = self._spawn()
-        worker.item = work
-        worker.conn.send_bytes(json.dumps(work.to_message()).encode())
+        """Hand a try to an idle worker, started if need be. A worker found dead is buried and the try goes
+        to another; a try no worker could take is reported ``LOST`` by the next ``events`` call."""
+        message = json.dumps(work.to_message()).encode()
+        for _ in range(_DELIVERY_ATTEMPTS):
+            worker = self._idle_worker()
+            if worker is None:
+                break
+            if self._send(worker, message, work):
+                worker.item = work
+                return
+        detail = "no worker process could be started to take it"
+        log.error("%s try %d: %s.", work.ti_key, work.try_number, detail)
+        self._undelivered.append(ExecutorEvent(work, EventKind.LOST, detail=detail))
 
     def warm(self, files: Sequence[str]) -> None:
         """Start the workers a machine this size keeps busy, and have each import ``files`` now, so the
         first tasks of a run do not wait for their DAG file to be parsed."""
         wanted = min(self.parallelism, os.cpu_count() or 1)
-        while len(self._workers) < wanted:
-            self._spawn()
-        for worker in self._workers:
+        while len(self._workers) < wanted and self._spawn() is not None:
+            pass
+        message = json.dumps({"warm": list(files)}).encode()
+        for worker in list(self._workers):
             if worker.item is None:
-                worker.conn.send_bytes(json.dumps({"warm": list(files)}).encode())
+                self._send(worker, message, None)
 
     def terminate(self, keys: Iterable[tuple[str, str, str, int]]) -> None:
         """Stop the tries running these task instances (their state was changed from outside)."""
         wanted = set(keys)
         for worker in self._workers:
-            if worker.item is not None and worker.item.ti_key in wanted and worker.process.pid is not None:
-                os.kill(worker.process.pid, signal.SIGTERM)
+            if worker.item is not None and worker.item.ti_key in wanted:
+                worker.process.terminate()  # SIGTERM, unless the process was reaped already (no stray pid)
 
-    def _spawn(self) -> _Worker:
-        ours, theirs = self._context.Pipe(duplex=True)
+    def _idle_worker(self) -> _Worker | None:
+        """An idle worker that is alive (dead ones are buried on the way), or a new one; None when a new
+        one cannot be started."""
+        for worker in list(self._workers):
+            if worker.item is None and not worker.process.is_alive():
+                self._remove(worker)
+                log.warning("An idle worker died (%s); it is replaced.", _describe_exit(worker.process.exitcode))
+        idle = next((w for w in self._workers if w.item is None), None)
+        if idle is not None:
+            return idle
+        if len(self._workers) >= self.parallelism:
+            raise RuntimeError("LocalExecutor.submit called with no open slot; check open_slots first.")
+        return self._spawn()
+
+    def _send(self, worker: _Worker, message: bytes, work: WorkItem | None) -> bool:
+        """Send to a worker; False (the worker buried) when it is gone. A send that fails was not read."""
+        try:
+            worker.conn.send_bytes(message)
+        except (OSError, ValueError) as err:  # EPIPE, ECONNRESET; ValueError: the pipe was closed already
+            self._remove(worker)
+            what = f"{work.ti_key} try {work.try_number}" if work is not None else "DAG files to import"
+            log.warning(
+                "A worker process died before taking %s (%s; %s); it is replaced.",
+                what,
+                err,
+                _describe_exit(worker.process.exitcode),
+            )
+            return False
+        return True
+
+    def _spawn(self) -> _Worker | None:
+        """Start a worker; None (logged) when the machine refuses a new process."""
+        try:
+            ours, theirs = self._context.Pipe(duplex=True)
+        except OSError as err:  # EMFILE: out of file descriptors
+            self._cannot_spawn(err)
+            return None
         process = self._context.Process(
             target=worker_main,
             args=(theirs, self.heartbeat_interval),
             name="headwater-worker",
             daemon=False,
         )
-        process.start()
+        try:
+            process.start()
+        except OSError as err:  # EAGAIN, ENOMEM: out of processes or memory
+            ours.close()
+            theirs.close()
+            self._cannot_spawn(err)
+            return None
         theirs.close()
         worker = _Worker(process, ours)
         self._workers.append(worker)
         return worker
 
+    def _cannot_spawn(self, err: OSError) -> None:
+        log.error("Could not start a worker process (%s); trying again in %g s.", err, _SPAWN_BACKOFF)
+        self._no_spawn_until = time.monotonic() + _SPAWN_BACKOFF
+
     def events(self, timeout: float, wake: Sequence[Any] = ()) -> Iterator[ExecutorEvent]:
         """Wait up to ``timeout`` seconds for results (or a ``wake`` handle); yield every result ready."""
+        if self._undelivered:
+            timeout = 0.0
+        while self._undelivered:
+            yield self._undelivered.pop(0)
         watched: dict[Any, _Worker] = {}
         for worker in self._workers:
             watched[worker.conn] = worker
@@ -136,26 +209,40 @@ class LocalExecutor:
                 continue
             if handle is owner.conn:
                 try:
-                    message = json.loads(owner.conn.recv_bytes())
-                except (EOFError, OSError):
-                    dead.append(owner)
+                    event = event_from_message(json.loads(owner.conn.recv_bytes()))
+                except (EOFError, OSError):  # it died, maybe mid-report: its try is reported lost
+                    event = None
+                except (ValueError, KeyError, TypeError, AssertionError) as err:
+                    log.error("A worker sent a report that cannot be read (%s); it is replaced.", err)
+                    event = None
+                if event is None:
+                    if owner not in dead:
+                        dead.append(owner)
                     continue
                 owner.item = None
-                yield event_from_message(message)
+                yield event
             elif owner not in dead:
                 dead.append(owner)
         for gone in dead:
             yield from self._bury(gone)
 
     def _bury(self, worker: _Worker) -> Iterator[ExecutorEvent]:
-        worker.process.join(timeout=5)
+        self._remove(worker)
+        item, worker.item = worker.item, None
+        if item is not None:
+            detail = _describe_exit(worker.process.exitcode)
+            log.error("%s while running %s try %d.", detail, item.ti_key, item.try_number)
+            yield ExecutorEvent(item, EventKind.LOST, detail=detail)
+
+    def _remove(self, worker: _Worker) -> None:
+        """Forget a worker whose pipe or process is gone, reaping its process (killed if it lingers)."""
         if worker in self._workers:
             self._workers.remove(worker)
         worker.conn.close()
-        if worker.item is not None:
-            detail = _describe_exit(worker.process.exitcode)
-            log.error("%s while running %s try %d.", detail, worker.item.ti_key, worker.item.try_number)
-            yield ExecutorEvent(worker.item, EventKind.LOST, detail=detail)
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():  # its pipe broke but it lives on: it can take no more work
+            worker.process.kill()
+            worker.process.join(timeout=5)
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Close the pipes: idle workers exit at once, busy ones after recording their try."""

@@ -58,9 +58,17 @@ class TryEventListener:
 
     def fileno(self) -> int | None:
         """The socket to wait on, connecting first if need be (None while the database is unreachable)."""
+        import psycopg
+
         if self._conn is None and time.monotonic() >= self._next_attempt:
             self._connect()
-        return self._conn.fileno() if self._conn is not None else None
+        if self._conn is None:
+            return None
+        try:
+            return int(self._conn.fileno())
+        except psycopg.Error as err:  # closed under us: the next call connects again
+            self.lost(err)
+            return None
 
     def drain(self) -> list[ExecutorEvent]:
         """Every notification received so far."""
@@ -70,11 +78,16 @@ class TryEventListener:
             return []
         try:
             payloads = [n.payload for n in self._conn.notifies(timeout=0)]
-        except psycopg.OperationalError as err:
-            log.warning("The connection that hears tries' ends was lost (%s); reconnecting.", err)
-            self._drop()
+        except psycopg.Error as err:
+            self.lost(err)
             return []
         return [e for e in map(event_of, payloads) if e is not None]
+
+    def lost(self, err: BaseException) -> None:
+        """The listening connection failed (the database restarted, a proxy cut it): drop it; the next
+        ``fileno`` connects again and sets ``reconnected``."""
+        log.warning("The connection that hears tries' ends was lost (%s); reconnecting.", " ".join(str(err).split()))
+        self._drop()
 
     def close(self) -> None:
         self._drop()
@@ -85,7 +98,7 @@ class TryEventListener:
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
             conn.execute(f"LISTEN {CHANNEL}")
-        except psycopg.OperationalError as err:
+        except psycopg.Error as err:
             log.warning("Cannot listen for tries' ends (%s); trying again in %g s.", err, self.retry_every)
             self._next_attempt = time.monotonic() + self.retry_every
             return

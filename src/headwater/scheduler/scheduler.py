@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
-from sqlalchemy.exc import DBAPIError
 
 from headwater import planning
 from headwater.config import Settings
@@ -38,8 +37,11 @@ from headwater.runtime.environment import run_environment
 from headwater.scheduler.control import dag_entry
 from headwater.scheduler.dag_folder import DagFolder, FolderChanges
 from headwater.scheduler.dagruns import missing_instances, new_run
+from headwater.scheduler.failures import LoopFailures
+from headwater.scheduler.job import SchedulerJob
 from headwater.scheduler.run_driver import RunDriver
 from headwater.scheduler.wakeup import WakeSocket
+from headwater.store.jobs import JobState
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import DEFAULT_POOL
@@ -97,46 +99,66 @@ class Scheduler:
         self._admitted_last = False
         self.lock: Any = None
         """Held while this scheduler runs (see ``service.SchedulerLock``); released when it stops."""
+        self.job = SchedulerJob(settings, store, hostname=self.hostname)
+        self.failures = LoopFailures(sleep=self._pause)
 
     # -- the loop ----------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Parse the DAGs folder, and adopt what a previous scheduler left running."""
+        """Record this scheduler's job, parse the DAGs folder, and adopt what a previous scheduler left
+        running."""
+        self.job.begin(self.clock())
         self._refresh_dags(force=True)
         self.executor.warm(sorted({dag.fileloc for dag in self.dags.values() if dag.fileloc}))
         self._adopt_leftovers()
 
     def run(self, *, until: Callable[[], bool] | None = None) -> None:
-        """Loop until ``stop()`` is called (a signal handler) or ``until()`` says so."""
-        backoff = 0.0
+        """Loop until ``stop()`` is called (a signal handler) or ``until()`` says so. A failed iteration is
+        recovered from (see ``scheduler.failures``); an error that ends the loop is raised once the
+        scheduler has shut down and recorded its job as failed."""
         started = False
+        ended = JobState.FAILED
         try:
             while not self._stopping and not (until is not None and until()):
                 try:
                     if not started:
                         self.start()
                         started = True
-                    elif backoff:
+                    elif self.failures.recovering:
                         self._recover()
                     self.loop_once()
-                    backoff = 0.0
-                except DBAPIError as err:  # locked, full, or unreachable: nothing half-written; start over
-                    backoff = min(max(backoff * 2, 0.5), 10.0)
-                    log.error(
-                        "The metadata database failed (%s); retrying in %.1f s from what it has recorded.",
-                        " ".join(str(err.orig).split()) if err.orig else err,
-                        backoff,
-                    )
-                    time.sleep(backoff)
+                    self.failures.succeeded()
+                    self.job.beat(self.clock())
+                except Exception as err:
+                    if not self.failures.absorb(err, starting=not started):
+                        raise
+            ended = JobState.SUCCESS
         finally:
-            self.folder.close()
-            self.wake.close()
-            if self.lock is not None:
-                self.lock.release()
-            self.executor.shutdown(wait=True)
+            self._shut_down(ended)
+
+    def _shut_down(self, ended: JobState) -> None:
+        """Release what the scheduler holds, each step whatever happened to the one before."""
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("close the DAG folder's parsers", self.folder.close),
+            ("close the wake socket", self.wake.close),
+            ("release the scheduler lock", self.lock.release if self.lock is not None else lambda: None),
+            ("shut the executor down", lambda: self.executor.shutdown(wait=True)),
+            ("record the scheduler's end", lambda: self.job.end(ended, self.clock())),
+        ]
+        for what, step in steps:
+            try:
+                step()
+            except Exception:
+                log.exception("While stopping, could not %s.", what)
 
     def stop(self) -> None:
         self._stopping = True
+
+    def _pause(self, seconds: float) -> None:
+        """Wait after a failed iteration; a ``stop()`` meanwhile ends the wait."""
+        until = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < until:
+            time.sleep(min(0.1, until - time.monotonic()))
 
     def loop_once(self) -> None:
         busy = any(d.changed and not self._paused_run(d) for d in self.drivers.values()) or (

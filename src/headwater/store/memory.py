@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import replace as _copy
 
 from headwater.model.states import DagRunState
+from headwater.store.jobs import MemoryJobs
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
 
 
-class MemoryStore:
+class MemoryStore(MemoryJobs):
     """Keeps everything in dictionaries; nothing survives the process."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.runs: dict[tuple[str, str], DagRunRecord] = {}
         self.instances: dict[tuple[str, str], dict[tuple[str, int], TaskInstanceRecord]] = {}
         self.xcom_rows: dict[tuple[str, str], list[XComRow]] = {}

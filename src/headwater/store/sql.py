@@ -10,6 +10,7 @@ from sqlalchemy import Engine, and_, bindparam, delete, insert, or_, select, tup
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.database import make_engine, migrate
+from headwater.store.jobs import JobQueries
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
 from headwater.store.sql_maintenance import MaintenanceQueries
 from headwater.store.xcom.base import BaseXCom
@@ -117,7 +118,7 @@ def run_record(row: Any) -> DagRunRecord:
     )
 
 
-class SqlStore(MaintenanceQueries):
+class SqlStore(MaintenanceQueries, JobQueries):
     """The metadata store on a database; each ``record`` call is one transaction."""
 
     def __init__(self, url: str, *, xcom_backend: type[BaseXCom] | None = None) -> None:

@@ -139,3 +139,19 @@ pool = Table(
     Column("slots", Integer, nullable=False),
     Column("description", Text),
 )
+
+job = Table(
+    "job",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_type", String(30), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("hostname", String(1000)),
+    Column("pid", Integer),
+    Column("executor_class", String(500)),
+    Column("start_date", UtcDateTime, nullable=False),
+    Column("end_date", UtcDateTime),
+    Column("latest_heartbeat", UtcDateTime, nullable=False),
+    Index("ix_job_type_heartbeat", "job_type", "latest_heartbeat"),
+    Index("ix_job_state_heartbeat", "state", "latest_heartbeat"),
+)

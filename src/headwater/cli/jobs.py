@@ -1,0 +1,84 @@
+"""``headwater jobs check``: is a scheduler alive? Airflow's command, for supervisors and container
+probes (a Kubernetes liveness probe, a systemd watchdog script): exit status 0 when a job of the type
+beat within ``[scheduler] scheduler_health_check_threshold`` seconds, 1 otherwise, saying why."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+import click
+
+from headwater.cli.errors import CliError
+
+JOB_TYPES = ("BackfillJob", "LocalTaskJob", "SchedulerJob", "TriggererJob", "DagProcessorJob")
+"""Airflow's job types; headwater records ``SchedulerJob`` (the others are accepted and never alive)."""
+
+
+def register_jobs(main: click.Group) -> None:
+    @main.group()
+    def jobs() -> None:
+        """Long-running headwater processes and their heartbeats."""
+
+    @jobs.command("check")
+    @click.option("--job-type", type=click.Choice(JOB_TYPES), help="The type of job to check (default: any).")
+    @click.option("--hostname", help="Only jobs on this host.")
+    @click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        help="How many of the most recent running jobs to check (0: all).",
+    )
+    @click.option("--allow-multiple", is_flag=True, help="Succeed when several alive jobs are found.")
+    @click.option("--local", is_flag=True, help="Only jobs on this host (its hostname).")
+    def check(job_type: str | None, hostname: str | None, limit: int, allow_multiple: bool, local: bool) -> None:
+        """Exit 0 when a matching job is alive (its heartbeat is recent), 1 when none is."""
+        import datetime as dt
+
+        from sqlalchemy.exc import DBAPIError
+
+        from headwater.cli.control import _settings
+        from headwater.store.jobs import is_alive
+        from headwater.store.sql import SqlStore
+
+        if allow_multiple and limit == 1:
+            raise CliError("--allow-multiple needs --limit above 1 (or 0, for every job): one job is checked now.")
+        if hostname is not None and local:
+            raise CliError("--hostname and --local both name the host; give one of them.")
+        host = socket.gethostname() if local else hostname
+        settings = _settings()
+        threshold = settings.scheduler_health_check_threshold
+        try:
+            store = SqlStore(settings.sql_alchemy_conn)
+            try:
+                running = store.latest_jobs(job_type=job_type, hostname=host, limit=limit)
+                latest = store.latest_jobs(job_type=job_type, hostname=host, state=None, limit=1)
+            finally:
+                store.close()
+        except DBAPIError as err:
+            detail = " ".join(str(err.orig or err).split())
+            click.echo(f"Cannot read the metadata database, so no job can be seen alive: {detail}", err=True)
+            sys.exit(1)
+        now = dt.datetime.now(dt.UTC)
+        alive = [job for job in running if is_alive(job, now=now, threshold=threshold)]
+        if not alive:
+            what = f"{job_type or 'job'}{f' on host {host}' if host else ''}"
+            seen = "none was ever recorded"
+            if latest:
+                job = latest[0]
+                ago = (now - job.latest_heartbeat).total_seconds()
+                seen = (
+                    f"the latest, pid {job.pid} on {job.hostname}, is {job.state.value} and last beat {ago:.0f} s ago "
+                    f"({job.latest_heartbeat.isoformat()})"
+                )
+            click.echo(
+                f"No alive {what}: none beat within the last {threshold:g} s "
+                f"([scheduler] scheduler_health_check_threshold); {seen}.",
+                err=True,
+            )
+            sys.exit(1)
+        if len(alive) > 1 and not allow_multiple:
+            click.echo(f"Found {len(alive)} alive jobs; expected one (--allow-multiple accepts several).", err=True)
+            sys.exit(1)
+        click.echo("Found one alive job." if len(alive) == 1 else f"Found {len(alive)} alive jobs.")

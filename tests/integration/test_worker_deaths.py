@@ -1,0 +1,132 @@
+"""LocalExecutor workers that die at any moment: a try handed to a dead worker goes to a fresh one
+instead of raising (a dead idle worker once made the scheduler exit without a word)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from headwater.executors.base import EventKind, ExecutorEvent, WorkItem
+from headwater.executors.local import LocalExecutor
+from headwater.model.states import DagRunState, TaskState
+from headwater.store.records import DagRunRecord, TaskInstanceRecord
+from headwater.store.sql import SqlStore
+
+DAG_FILE = """
+    import datetime as dt
+    from headwater import DAG
+    from headwater.operators.python import PythonOperator
+
+    def mark(ti):
+        with open({marks!r}, "a") as f:
+            f.write(f"{{ti.try_number}}\\n")
+
+    with DAG("survivor", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        PythonOperator(task_id="mark", python_callable=mark)
+"""
+
+
+@pytest.fixture
+def executor() -> Iterator[LocalExecutor]:
+    pool = LocalExecutor(1, heartbeat_interval=0.5)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _one_try(headwater_home: Path, tmp_path: Path) -> tuple[WorkItem, Path]:
+    """A run of a one-task DAG recorded in the store the workers open, and the try to hand over."""
+    marks = tmp_path / "marks"
+    dags = headwater_home / "dags"
+    dags.mkdir(parents=True)
+    path = dags / "survivor.py"
+    path.write_text(textwrap.dedent(DAG_FILE.format(marks=str(marks))))
+    logical = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+    run = DagRunRecord("survivor", "manual__1", "manual", logical, logical, logical, state=DagRunState.RUNNING)
+    store = SqlStore(f"sqlite:///{headwater_home / 'headwater.db'}")
+    try:
+        store.start_run(run, [TaskInstanceRecord("survivor", "manual__1", "mark")], replace=False)
+    finally:
+        store.close()
+    return WorkItem("mark", -1, 1, dag_id="survivor", run_id="manual__1", fileloc=str(path), max_tries=0), marks
+
+
+def _killed_unreaped(pid: int) -> None:
+    """SIGKILL a worker and wait until it is a zombie: dead, and not yet noticed by its parent."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, f"worker {pid} did not die"
+        time.sleep(0.01)
+
+
+def _until_ended(executor: LocalExecutor) -> ExecutorEvent:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for event in executor.events(1.0):
+            if event.kind is not EventKind.LOST or event.detail:
+                return event
+    raise AssertionError("the try never reported")
+
+
+def test_a_try_handed_to_an_idle_worker_that_died_runs_on_a_fresh_one(
+    headwater_home: Path, tmp_path: Path, executor: LocalExecutor
+) -> None:
+    item, marks = _one_try(headwater_home, tmp_path)
+    executor.warm([])
+    [dead] = executor.worker_pids
+    _killed_unreaped(dead)
+
+    executor.submit(item)
+    event = _until_ended(executor)
+
+    assert event.kind is EventKind.ENDED and event.outcome is not None
+    assert event.outcome.state is TaskState.SUCCESS
+    assert marks.read_text().split() == ["1"]
+    assert executor.worker_pids and dead not in executor.worker_pids
+
+
+def test_a_worker_that_dies_between_the_check_and_the_send_does_not_take_the_try_with_it(
+    headwater_home: Path, tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, marks = _one_try(headwater_home, tmp_path)
+    executor.warm([])
+    worker = executor._workers[0]
+    _killed_unreaped(worker.process.pid or 0)
+    monkeypatch.setattr(worker.process, "is_alive", lambda: True)  # it looked alive a moment before the send
+
+    executor.submit(item)
+    event = _until_ended(executor)
+
+    assert event.kind is EventKind.ENDED and event.outcome is not None
+    assert event.outcome.state is TaskState.SUCCESS
+    assert marks.read_text().split() == ["1"]
+
+
+def test_a_try_no_worker_can_be_started_for_is_reported_lost_and_no_slot_is_offered(
+    headwater_home: Path, tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item, marks = _one_try(headwater_home, tmp_path)
+
+    def refused(self: Any) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # fork's EAGAIN: out of processes
+
+    monkeypatch.setattr(executor._context.Process, "start", refused)
+
+    executor.submit(item)
+    slots = executor.open_slots
+    events = list(executor.events(0.0))
+
+    assert [(e.kind, e.item.ti_key, e.detail) for e in events] == [
+        (EventKind.LOST, item.ti_key, "no worker process could be started to take it")
+    ]
+    assert slots == 0 and not marks.exists()
