@@ -54,8 +54,9 @@ def _runs_of(marks: Path, name: str) -> list[int]:
 
 
 def _wait_for_file(path: Path, site: SchedulerHome, timeout: float = 60) -> None:
+    """Wait until ``path`` holds something: a marker is created empty, then written (a pid, say)."""
     deadline = time.monotonic() + timeout
-    while not path.exists():
+    while not (path.exists() and path.stat().st_size):
         if time.monotonic() > deadline:
             raise AssertionError(f"{path.name} never appeared\n{site.scheduler_log()}")
         time.sleep(0.05)

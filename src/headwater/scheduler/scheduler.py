@@ -12,37 +12,32 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import socket
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pendulum
 
 from headwater import planning
 from headwater.config import Settings
-from headwater.dagbag import file_digest
-from headwater.errors import HeadwaterError
-from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkItem
+from headwater.executors.base import Executor, WorkItem
 from headwater.model.dag import DAG
 from headwater.model.states import DagRunState, TaskState
-from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning import TIKey
-from headwater.runtime.environment import run_environment
 from headwater.scheduler.control import dag_entry
 from headwater.scheduler.dag_folder import DagFolder, FolderChanges
-from headwater.scheduler.dagruns import missing_instances, new_run
+from headwater.scheduler.dagruns import missing_instances
 from headwater.scheduler.failures import LoopFailures
 from headwater.scheduler.job import SchedulerJob
 from headwater.scheduler.run_driver import RunDriver
+from headwater.scheduler.run_starts import RunStarting, priority_weights_of
+from headwater.scheduler.tries import Orphan, TryKeeping
 from headwater.scheduler.wakeup import WakeSocket
 from headwater.store.jobs import JobState
-from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord
+from headwater.store.records import RunChanges, TaskInstanceRecord
 from headwater.store.sql import SqlStore
 from headwater.store.sql_scheduling import DEFAULT_POOL
 from headwater.store.xcom import configure
@@ -52,15 +47,7 @@ log = logging.getLogger("headwater.scheduler")
 RunKey = tuple[str, str]
 
 
-@dataclass
-class _Orphan:
-    """A try a previous scheduler queued or started, watched until it ends or its lease runs out."""
-
-    record: TaskInstanceRecord
-    since: float = field(default_factory=time.monotonic)
-
-
-class Scheduler:
+class Scheduler(TryKeeping, RunStarting):
     """Runs every unpaused DAG of the DAGs folder on its schedule, plus triggered and backfill runs."""
 
     def __init__(
@@ -88,7 +75,7 @@ class Scheduler:
         """What the heap holds that is still waiting (entries not here are stale)."""
         self.waiting_count: Counter[RunKey] = Counter()
         self.weights: dict[str, dict[str, int]] = {}
-        self.orphans: dict[tuple[str, str, str, int], _Orphan] = {}
+        self.orphans: dict[tuple[str, str, str, int], Orphan] = {}
         self.held: dict[tuple[str, str, str, int], WorkItem] = {}
         """Tries a worker refused for a DAG file changed since it was parsed, until it is parsed again."""
         self.next_info: dict[str, planning.DagRunInfo | None] = {}
@@ -180,100 +167,6 @@ class Scheduler:
             if due is not None and not self._paused_run(driver):
                 wake = min(wake, (due - now).total_seconds())
         return max(0.0, min(wake, self.settings.poll_interval))
-
-    # -- what comes back from the executor ---------------------------------------------------------
-
-    def _take(self, event: ExecutorEvent) -> None:
-        item = event.item
-        driver = self.drivers.get((item.dag_id, item.run_id))
-        if event.kind is EventKind.ENDED:
-            if driver is not None:
-                driver.apply_event(event)
-            return
-        if event.kind is EventKind.FILE_CHANGED:
-            self._take_changed_file(item, event.detail)
-            return
-        if event.kind is EventKind.REFUSED:  # a worker will never run this message: the try fails or retries
-            self._adopt(item.ti_key, self._declare_lost(item, event.detail, verb="not run"))
-            return
-        if event.kind is EventKind.UNREPORTED:  # the worker recorded more than its report could carry
-            if driver is not None:
-                driver.refresh(self.store.task_instances(item.dag_id, item.run_id))
-            return
-        if event.kind is EventKind.LOST:
-            stored = self._declare_lost(item, event.detail)
-        else:
-            stored = self.store.instance(*item.ti_key)
-            log.info("%s try %d was not run: %s.", item.ti_key, item.try_number, event.detail)
-        if driver is not None and stored is not None:
-            driver.adopt(stored)
-
-    def _take_changed_file(self, item: WorkItem, theirs: str) -> None:
-        """A worker refused a try because its copy of the DAG file is not the one the try was sent with.
-        Once this scheduler has parsed the file now on disk, the try is decided again and sent with the new
-        digest; if the file here is the one that was sent, the worker's copy is the odd one out and the try
-        fails (or is retried), saying so."""
-        fileloc = self._local_file(item.fileloc)
-        parsed = self.folder.digest(fileloc)
-        if parsed != item.file_hash:
-            self._give_back(item)
-            return
-        try:
-            here = file_digest(fileloc)
-        except OSError:
-            here = None
-        if here != parsed:  # changed here too: given back once the new version is parsed, which starts now
-            log.info("DAG file %s changed since it was parsed; %s waits for the new version.", fileloc, item.ti_key)
-            self.held[item.ti_key] = item
-            self._next_listing = self._next_poll = 0.0
-            return
-        detail = (
-            f"DAG file {fileloc} on the worker differs from the scheduler's (scheduler: sha256 {(parsed or '?')[:12]}, "
-            f"worker: sha256 {theirs[:12]}), so it did not run code the scheduler has not seen; deploy the same "
-            "DAGs folder to every machine"
-        )
-        self._adopt(item.ti_key, self._declare_lost(item, detail, verb="not run"))
-
-    def _local_file(self, fileloc: str) -> str:
-        """A DAG file path as this scheduler's DAGs folder has it (remote executors send it relative)."""
-        return fileloc if Path(fileloc).is_absolute() else str(self.folder.bag.path / fileloc)
-
-    def _give_back(self, item: WorkItem) -> None:
-        """Undo the queuing of a try no worker started: the instance is decided again (no retry used)."""
-        self.store.requeue_unstarted(item.ti_key, try_number=item.try_number)
-        self._adopt(item.ti_key, self.store.instance(*item.ti_key))
-
-    def _release_held(self) -> None:
-        for key, item in list(self.held.items()):
-            if self.folder.digest(self._local_file(item.fileloc)) != item.file_hash:
-                del self.held[key]
-                self._give_back(item)
-
-    def _declare_lost(self, item: WorkItem, detail: str, *, verb: str = "lost") -> TaskInstanceRecord | None:
-        """Fail (or put up for retry) a try whose process died; an outcome it recorded first stands."""
-        dag = self.dags.get(item.dag_id)
-        task = dag.task_dict.get(item.task_id) if dag is not None else None
-        retries = task.retries if task is not None else 0
-        budget = (item.max_tries if item.max_tries is not None else retries) if retries else 0
-        state = planning.state_after_failure(try_number=item.try_number, retries=budget, fail_fast=False)
-        now = self.clock()
-        retry_at = None
-        if state is TaskState.UP_FOR_RETRY and task is not None:
-            retry_at = now + planning.retry_delay(
-                base=task.retry_delay,
-                try_number=item.try_number,
-                exponential=task.retry_exponential_backoff,
-                max_delay=task.max_retry_delay,
-                seed=f"{item.dag_id}#{item.task_id}#{item.run_id}",
-            )
-        then = "it will be retried" if retry_at is not None else "no retries left"
-        reason = f"{verb}: {detail} during try {item.try_number}; {then}"
-        stored = self.store.end_lost_try(
-            item.ti_key, try_number=item.try_number, state=state, reason=reason, now=now, next_retry_at=retry_at
-        )
-        if stored is not None and stored.reason == reason:  # not when the try had ended or moved on already
-            log.warning("%s of %s in %s: %s", item.task_id, item.dag_id, item.run_id, reason)
-        return stored
 
     # -- planning and admission ----------------------------------------------------------------------
 
@@ -429,7 +322,7 @@ class Scheduler:
             self.store.clear_import_error(filename)
         self.dags = dict(self.folder.dags)
         self._lint_new_dags()
-        self.weights = {dag_id: _weights(dag) for dag_id, dag in self.dags.items()}
+        self.weights = {dag_id: priority_weights_of(dag) for dag_id, dag in self.dags.items()}
         entries = [dag_entry(dag, self.settings) for dag in self.dags.values()]
         self.paused = self.store.sync_dags(entries, self.clock())
         for dag_id in changes.reparsed_dags:  # its schedule may have changed; runs in flight keep their DAG
@@ -454,143 +347,6 @@ class Scheduler:
                 finding.fix,
             )
 
-    def _create_scheduled_runs(self) -> None:
-        now = self.clock()
-        queued = Counter(r.dag_id for r in self.store.runs(states=[DagRunState.QUEUED]) if r.backfill_id is None)
-        for dag_id, dag in self.dags.items():
-            if self.paused.get(dag_id, True):
-                continue
-            if dag_id not in self.next_info:
-                latest = self.store.latest_automated_run(dag_id)
-                last = (
-                    DataInterval(
-                        pendulum.instance(latest.data_interval_start), pendulum.instance(latest.data_interval_end)
-                    )
-                    if latest is not None
-                    else None
-                )
-                self.next_info[dag_id] = self._next_info(dag, last, now)
-            info = self.next_info[dag_id]
-            while info is not None and info.run_after <= now:
-                if self._active_runs(dag_id) + queued[dag_id] >= dag.max_active_runs:
-                    break  # as in Airflow: no more runs while queued and running ones fill max_active_runs
-                if self.store.run_at(dag_id, info.logical_date) is None:
-                    queued[dag_id] += 1
-                    run = new_run(
-                        dag, run_type="scheduled", logical_date=info.logical_date, data_interval=info.data_interval
-                    )
-                    self.store.start_run(run, [], replace=False)
-                    log.info("Created %s of %s for %s.", run.run_id, dag_id, info.data_interval)
-                info = self.next_info[dag_id] = self._next_info(dag, info.data_interval, now)
-
-    def _next_info(self, dag: DAG, last: Any, now: pendulum.DateTime) -> planning.DagRunInfo | None:
-        catchup = dag.catchup if dag.catchup is not None else self.settings.catchup_by_default
-        start, end = planning.schedule_window(
-            dag_start_date=dag.start_date,
-            dag_end_date=dag.end_date,
-            task_start_dates=[t.start_date for t in dag.task_dict.values()],
-            task_end_dates=[t.end_date for t in dag.task_dict.values()],
-        )
-        return planning.next_dagrun_info(
-            dag.timetable, last=last, start_date=start, end_date=end, catchup=catchup, now=now
-        )
-
-    def _active_runs(self, dag_id: str) -> int:
-        """Running runs of the DAG that count against its ``max_active_runs`` (backfills have their own)."""
-        return sum(1 for key, d in self.drivers.items() if key[0] == dag_id and d.run.backfill_id is None)
-
-    def _start_queued_runs(self) -> None:
-        queued = sorted(
-            self.store.runs(states=[DagRunState.QUEUED]),
-            key=lambda r: (r.start_order if r.start_order is not None else -1, r.logical_date),
-        )
-        for run in queued:
-            dag = self.dags.get(run.dag_id)
-            if dag is None:
-                continue
-            if (run.dag_id, run.run_id) in self.drivers:
-                self._reload(run)
-                continue
-            if run.backfill_id is not None:
-                limit = run.backfill_max_active_runs or dag.max_active_runs
-                active = sum(1 for d in self.drivers.values() if d.run.backfill_id == run.backfill_id)
-                if active >= limit:
-                    continue
-            elif self.paused.get(run.dag_id, True) or self._active_runs(run.dag_id) >= dag.max_active_runs:
-                continue
-            self._start_run(dag, run)
-
-    def _start_run(self, dag: DAG, run: DagRunRecord) -> None:
-        """Turn a queued run into a running one with an instance for every task."""
-        stored = self.store.task_instances(run.dag_id, run.run_id)
-        added = missing_instances(dag, run, stored, self.weights.get(dag.dag_id, {}))
-        run.state = DagRunState.RUNNING
-        run.start_date = run.start_date or self.clock()
-        run.end_date = None
-        self.store.record(RunChanges(run.dag_id, run.run_id, new_instances=added, run=run))
-        self.store.set_run_state(run.dag_id, run.run_id, DagRunState.RUNNING, start_date=run.start_date)
-        self._drive(dag, run, stored + added)
-
-    def _reload(self, run: DagRunRecord) -> None:
-        """A run that was cleared while driven: start over from what the store now holds."""
-        self._forget((run.dag_id, run.run_id))
-        self._start_run(self.dags[run.dag_id], run)
-
-    def _drive(self, dag: DAG, run: DagRunRecord, instances: list[TaskInstanceRecord]) -> None:
-        try:
-            env = run_environment(
-                dag,
-                run,
-                backend=self.backend,
-                now=self.clock,
-                previous_success=None,
-                settings=self.settings,
-                xcom_loader=lambda task_id: self.store.xcoms_of(run.dag_id, run.run_id, task_id),
-            )
-        except HeadwaterError as err:  # the run's conf breaks the DAG's params: the run fails, saying why
-            run.state, run.end_date, run.reason = DagRunState.FAILED, self.clock(), str(err)
-            self.store.record(RunChanges(run.dag_id, run.run_id, run=run))
-            log.error("DAG run %s of %s failed to start: %s", run.run_id, run.dag_id, err)
-            return
-        driver = RunDriver(
-            env,
-            run,
-            instances,
-            self.store,
-            self.executor,
-            queued_by=self.token,
-            past_gate=lambda key: self._past_gate(dag, run, key),
-        )
-        self.drivers[(run.dag_id, run.run_id)] = driver
-
-    def _past_gate(self, dag: DAG, run: DagRunRecord, key: TIKey) -> str | None:
-        """``depends_on_past``: the facts about the previous run, for planning to decide on."""
-        task = dag.task_dict[key[0]]
-        if not (task.depends_on_past or task.wait_for_downstream):
-            return None
-        catchup = dag.catchup if dag.catchup is not None else self.settings.catchup_by_default
-        previous = self.store.previous_run(dag.dag_id, run.logical_date, include_manual=not catchup)
-        states: dict[str, list[TaskState | None]] = {}
-        if previous is not None:
-            wanted = [task.task_id, *(task.downstream_task_ids if task.wait_for_downstream else ())]
-            states = self.store.task_states(dag.dag_id, previous.run_id, wanted)
-        start, _ = planning.schedule_window(
-            dag_start_date=dag.start_date,
-            dag_end_date=None,
-            task_start_dates=[task.start_date],
-            task_end_dates=[None],
-        )
-        return planning.past_verdict(
-            depends_on_past=task.depends_on_past,
-            wait_for_downstream=task.wait_for_downstream,
-            catchup=catchup,
-            previous_logical_date=previous.logical_date if previous is not None else None,
-            task_start_date=start,
-            previous_states=states.get(task.task_id, []),
-            has_earlier_instances=self.store.ran_before(dag.dag_id, task.task_id, run.logical_date),
-            previous_downstream_states=[s for t, found in states.items() if t != task.task_id for s in found],
-        )
-
     # -- recovery -------------------------------------------------------------------------------------
 
     def _recover(self) -> None:
@@ -614,7 +370,7 @@ class Scheduler:
             if found.state is TaskState.QUEUED and not self.store.requeue_unstarted(key, try_number=found.try_number):
                 record = self.store.instance(*key)  # it started meanwhile
             if record is not None and record.state is TaskState.RUNNING:
-                self.orphans[key] = _Orphan(record)
+                self.orphans[key] = Orphan(record)
         for run in self.store.runs(states=[DagRunState.RUNNING]):
             dag = self.dags.get(run.dag_id)
             if dag is None:
@@ -629,41 +385,6 @@ class Scheduler:
             self._drive(dag, run, instances + added)
         self._check_orphans()
 
-    def _check_orphans(self) -> None:
-        if not self.orphans:
-            return
-        timeout = self.settings.task_instance_heartbeat_timeout
-        now = self.clock()
-        for key, orphan in list(self.orphans.items()):
-            stored = self.store.instance(*key)
-            if stored is None or stored.state is not TaskState.RUNNING or stored.try_number != orphan.record.try_number:
-                del self.orphans[key]
-                self._adopt(key, stored)
-                continue
-            if self.executor.running_here(key, stored.try_number):
-                del self.orphans[key]  # one of our own workers runs it: it reports like any other try
-                continue
-            here = self.executor.on_this_machine and stored.hostname == self.hostname
-            gone = here and stored.pid is not None and not _alive(stored.pid)
-            lease = stored.heartbeat_at
-            expired = lease is None or (now - to_utc(lease)).total_seconds() > timeout
-            if gone or expired:
-                why = (
-                    f"its process {stored.pid} on {stored.hostname} is gone"
-                    if gone
-                    else f"its lease expired (no heartbeat for more than {timeout:g} s)"
-                )
-                item = WorkItem(
-                    key[2], key[3], stored.try_number, dag_id=key[0], run_id=key[1], max_tries=stored.max_tries
-                )
-                del self.orphans[key]
-                self._adopt(key, self._declare_lost(item, why))
-
-    def _adopt(self, key: tuple[str, str, str, int], stored: TaskInstanceRecord | None) -> None:
-        driver = self.drivers.get((key[0], key[1]))
-        if driver is not None and stored is not None:
-            driver.adopt(stored)
-
     def _check_timeouts(self) -> None:
         now = self.clock()
         for key, driver in list(self.drivers.items()):
@@ -676,30 +397,6 @@ class Scheduler:
             self.executor.terminate([(key[0], key[1], *ti_key) for ti_key in running])
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
             self._forget(key)
-
-
-def _weights(dag: DAG) -> dict[str, int]:
-    return planning.priority_weights(
-        {
-            task_id: planning.WeightInput(
-                task.priority_weight,
-                str(getattr(task.weight_rule, "value", task.weight_rule)),
-                tuple(task.upstream_task_ids),
-                tuple(task.downstream_task_ids),
-            )
-            for task_id, task in dag.task_dict.items()
-        }
-    )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 __all__ = ["DEFAULT_POOL", "Scheduler"]
