@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from headwater.errors import ConfigError
+from headwater.model.ids import DEFAULT_RUN_ID_PATTERN
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class Settings:
     """A running try whose lease is older than this is declared lost."""
     task_queued_timeout: float = 600.0
     """A try queued in a broker this long without a worker taking it is declared lost (Airflow's default)."""
-    allowed_run_id_pattern: str = r"^[A-Za-z0-9_.~:+-]+$"
+    allowed_run_id_pattern: str = DEFAULT_RUN_ID_PATTERN
     """A regular expression every run id given by a person must match in full (Airflow's default; the
     ids headwater makes, ``manual__<date>``..., always pass). A looser pattern cannot let an id leave its
     folder: every path built from an id is checked as well."""
@@ -64,7 +65,7 @@ class Settings:
     xcom_objectstorage_compression: str | None = None
     xcom_objectstorage_options: Mapping[str, Any] = field(default_factory=dict)
     max_log_line_bytes: int = 65_536
-    """Task-log readers (``tasks logs``, the API) split longer lines, with a visible marker, so one
+    """Task-log readers (``tasks logs``; the API, when it comes) split longer lines, with a visible marker, so one
     newline-less megabyte-long line cannot make a reader hold it whole."""
     lint_import_budget: float = 1.0
     """Seconds a DAG file's import may take before the lint flags it (HW005)."""
@@ -129,7 +130,7 @@ class Settings:
             ),
             task_queued_timeout=_typed(scheduler, "scheduler", "task_queued_timeout", float, 600.0),
             allowed_run_id_pattern=_typed(
-                scheduler, "scheduler", "allowed_run_id_pattern", _pattern, r"^[A-Za-z0-9_.~:+-]+$"
+                scheduler, "scheduler", "allowed_run_id_pattern", _pattern, DEFAULT_RUN_ID_PATTERN
             ),
             scheduler_heartbeat_sec=_typed(scheduler, "scheduler", "scheduler_heartbeat_sec", float, 5.0),
             scheduler_health_check_threshold=_typed(

@@ -7,10 +7,15 @@ here, from parts that must each name one entry of the folder they are joined to,
 would leave its root is refused: nothing is written, read or removed there.
 
 The check is on the path the ids make, not on links inside the root: those are the owner's own.
+
+A valid id can still be longer than a file name may be (250 characters of Unicode, with its
+``task_id=`` prefix): such a part is shortened, keeping its start and adding a digest of the whole,
+so every id that passes its check has a place on disk, the same in every process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -33,11 +38,23 @@ def plain_name(part: str, *, what: str, max_bytes: int | None = NAME_MAX) -> str
     return part
 
 
+def fit_name(name: str) -> str:
+    """``name`` if a file name may be that long; else its start, cut at a character, then ``~`` and the first
+    16 hex digits of its SHA-256 (distinct names stay distinct)."""
+    encoded = name.encode("utf-8", "surrogatepass")
+    if len(encoded) <= NAME_MAX:
+        return name
+    digest = hashlib.sha256(encoded).hexdigest()[:16]
+    start = encoded[: NAME_MAX - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{start}~{digest}"
+
+
 def inside(root: Path, *parts: str, what: str) -> Path:
-    """``root`` joined with ``parts``, each a plain name (see :func:`plain_name`), so the path stays in ``root``."""
+    """``root`` joined with ``parts``, each a plain name (see :func:`plain_name`; one too long for a file
+    name is shortened by :func:`fit_name`), so the path stays in ``root``."""
     for part in parts:
-        plain_name(part, what=what)
-    path = root.joinpath(*parts)
+        plain_name(part, what=what, max_bytes=None)
+    path = root.joinpath(*(fit_name(part) for part in parts))
     base = os.path.normpath(os.path.abspath(root))
     if os.path.commonpath([base, os.path.normpath(os.path.abspath(path))]) != base:  # cannot happen after the above
         raise UnsafePath(f"Refused to use a path for {what}: {path} is outside {root}.")

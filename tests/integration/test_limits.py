@@ -190,6 +190,14 @@ class TestLogLines:
         assert lines == ["short\n", "aéééé" + marker, "ééééé" + marker, "éééx\n", "tail"]
         assert "".join(line.replace(marker, "") for line in lines) == text
 
+    def test_a_line_exactly_at_the_limit_is_read_whole(self, tmp_path: Path) -> None:
+        from headwater.runtime.logs import read_lines
+
+        path = tmp_path / "attempt=1.log"
+        path.write_text("0123456789\nnext\n", encoding="utf-8")
+
+        assert list(read_lines(path, 10)) == ["0123456789\n", "next\n"]
+
     def test_tasks_logs_streams_a_5_mb_single_line_log_in_bounded_lines(
         self, write_dag, dags_test, cli, headwater_home: Path
     ) -> None:

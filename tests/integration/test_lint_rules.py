@@ -703,7 +703,11 @@ SHELL_DAG = """
 from headwater import DAG, Param, task
 from headwater.operators import BashOperator
 
-with DAG("shell_input", schedule=None, params={"n": Param(3, type="integer"), "name": "world"}):
+with DAG(
+    "shell_input",
+    schedule=None,
+    params={"n": Param(3, type="integer"), "name": "world", "env": Param("dev", enum=["dev", "prod"])},
+):
     BashOperator(task_id="cmd", bash_command=COMMAND)
 """
 
@@ -753,9 +757,31 @@ class TestUnquotedRunInput:
         assert run.exit_code == 0
 
     @pytest.mark.parametrize(
+        ("command", "expression"),
+        [
+            pytest.param("'echo \"{{ dag_run.conf.x | shquote }}\"'", "dag_run.conf.x", id="double-quotes"),
+            pytest.param('"echo \'{{ params.name | shquote }}\'"', "params.name", id="single-quotes"),
+        ],
+    )
+    def test_a_shquoted_value_inside_quotes_is_flagged_saying_to_remove_them(
+        self, write_dag, lint, command, expression
+    ) -> None:
+        """Given a shquoted value written inside quotes, when it is linted, then HW007 says the quotes undo
+        shquote's and to remove them (inside double quotes, '$(...)' still runs)."""
+        path = write_dag(SHELL_DAG.replace("COMMAND", command))
+
+        finding = only_finding(lint(path))
+
+        assert finding["message"].startswith(f"'cmd' writes {{{{ {expression} }}}} inside quotes")
+        assert finding["fix"].startswith(f"Remove the quotes around {{{{ {expression} }}}}")
+
+    @pytest.mark.parametrize(
         "command",
         [
             pytest.param("\"echo {{ dag_run.conf['x'] | shquote }}\"", id="quoted"),
+            pytest.param("\"ls {{ dag_run.conf.files | map('shquote') | join(' ') }}\"", id="each-item-quoted"),
+            pytest.param("\"sleep {{ params.get('n') }}\"", id="integer-param-through-get"),
+            pytest.param('"deploy {{ params.env }}"', id="enum-of-plain-words"),
             pytest.param('"echo {{ params.name | shquote }}"', id="quoted-param"),
             pytest.param("\"echo {{ (dag_run.conf['a'] ~ params.name) | shquote }}\"", id="quoted-whole"),
             pytest.param("\"{% filter shquote %}{{ dag_run.conf['x'] }}{% endfilter %}\"", id="filter-block"),

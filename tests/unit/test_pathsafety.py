@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from headwater.errors import UnsafePath
-from headwater.pathsafety import inside
+from headwater.model.ids import ID_MAX_LENGTH, check_run_id, check_task_id
+from headwater.pathsafety import NAME_MAX, fit_name, inside
 from headwater.runtime.logs import log_path, run_log_folder
 from headwater.store.xcom import codec
 from headwater.store.xcom.objectstorage import _confined, _object_url
@@ -18,7 +19,6 @@ STORED_TRICKS = {
     "dot-dot": ("x/../../../../victim_dir", "contains '/'"),
     "absolute": ("/etc/x", "contains '/'"),
     "NUL": ("a\x00b", "contains '\\x00'"),
-    "very long": ("r" * 300, "bytes long, more than the 255 a file name may have"),
 }
 
 
@@ -54,6 +54,29 @@ class TestTaskLogs:
         assert log_path(tmp_path, "etl", "run..1", "load", 3, 2) == (
             tmp_path / "dag_id=etl" / "run_id=run..1" / "task_id=load" / "map_index=3" / "attempt=2.log"
         )
+
+
+class TestLongIds:
+    def test_the_longest_valid_ids_have_a_log_file_of_their_own(self, tmp_path: Path) -> None:
+        """Given a run id and a task id of 250 characters (valid, as in Airflow; 'é' is two bytes in UTF-8),
+        when a try's log path is built, then every part fits in a file name and the file can be written."""
+        run_id = check_run_id("r" * ID_MAX_LENGTH, dag_id="etl")
+        task_id = check_task_id("é" * ID_MAX_LENGTH, dag_id="etl")
+        path = log_path(tmp_path / "logs", "etl", run_id, task_id, -1, 1)
+        assert all(len(part.encode()) <= NAME_MAX for part in path.relative_to(tmp_path).parts)
+        path.parent.mkdir(parents=True)
+        path.write_text("ok")
+        assert log_path(tmp_path / "logs", "etl", run_id, task_id, -1, 1).read_text() == "ok"
+
+    def test_shortened_names_keep_their_start_and_stay_distinct(self) -> None:
+        first, second = fit_name("task_id=" + "a" * 300), fit_name("task_id=" + "a" * 299 + "b")
+        assert first != second
+        assert first.startswith("task_id=aaaa") and len(first.encode()) <= NAME_MAX
+        assert fit_name("task_id=load") == "task_id=load"
+
+    def test_a_long_unicode_id_fits_in_an_xcom_object_url(self) -> None:
+        url = _object_url("file:///data/xcom", "etl", "manual__1", "é" * ID_MAX_LENGTH, None)
+        assert all(len(part) <= NAME_MAX for part in url.removeprefix("file:///data/xcom/").split("/"))
 
 
 class TestXComObjects:

@@ -297,7 +297,11 @@ class CeleryExecutor:
                 first, last = self.sent.get(key, (clock, clock))
                 waited = self.settings.task_queued_timeout
                 if clock - first > waited:
-                    why = f"it stayed queued for more than {waited:g} s: no worker took it from queue {item.queue!r}"
+                    why = (
+                        f"it stayed queued for more than {waited:g} s: no worker took it from queue {item.queue!r}"
+                        " (if workers listen on it, look in their logs for 'Refused': a worker whose [celery]"
+                        " message_secret differs from the scheduler's refuses every message)"
+                    )
                     verdict = EventKind.LOST, f"{why} ([scheduler] task_queued_timeout)"
                 elif key not in self.unsent and (forgot or clock - last > limit):
                     republish.append(item)

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -107,8 +108,8 @@ def verify(message: Any, secret: bytes) -> dict[str, Any]:
     given = message.get(SIGNATURE)
     if given is None:
         raise RefusedMessage(f"it is not signed; workers run only messages signed with the shared secret: {FIX_SECRET}")
-    if not isinstance(given, str):
-        raise RefusedMessage(f"its signature is not text; {FIX_SECRET}")
+    if not isinstance(given, str) or not re.fullmatch(r"[0-9a-f]{64}", given):
+        raise RefusedMessage(f"its signature is not an HMAC-SHA256 in hex; {FIX_SECRET}")
     expected = hmac.new(secret, canonical(message), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise RefusedMessage(

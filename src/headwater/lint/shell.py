@@ -3,13 +3,17 @@
 
 The templates are read as Jinja syntax trees, not searched with patterns: an expression counts when its
 value reaches the command text (``{{ ... }}``, directly or through ``{% set %}`` and ``{% for %}``), and
-not when it is only tested (``{% if params.verbose %}``), passed through ``shquote`` (a filter or a
-``{% filter shquote %}`` block) or turned into a number. A param whose schema makes it a number or a
-boolean is validated before any run starts, so it cannot carry shell syntax and is not flagged.
+not when it is only tested (``{% if params.verbose %}``), passed through ``shquote`` (a filter, each item
+of a list with ``map('shquote')``, or a ``{% filter shquote %}`` block) or turned into a number. A param
+whose schema makes it a number or a boolean, or limits it to an ``enum`` of plain words, is validated
+before any run starts, so it cannot carry shell syntax and is not flagged. A shquoted value written
+inside quotes (``"{{ x | shquote }}"``) is flagged too: inside double quotes the shell still expands
+``$(...)``, so the quotes shquote adds must stand on their own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +27,8 @@ from headwater.planning.shape import DagShape
 NEUTRALISING_FILTERS = frozenset({"shquote", "int", "float", "length", "count", "abs", "round", "filesizeformat"})
 """Filters whose output cannot carry shell syntax, whatever their input."""
 SAFE_PARAM_TYPES = frozenset({"integer", "number", "boolean"})
+PLAIN_WORD = re.compile(r"[A-Za-z0-9_.,:/=+@%-]*")
+"""An enum value the shell reads as one word, with nothing to expand."""
 
 
 def unquoted_run_input(dag: DAG, shape: DagShape) -> list[Finding]:
@@ -42,24 +48,36 @@ def unquoted_run_input(dag: DAG, shape: DagShape) -> list[Finding]:
                 tree = parser.parse(template)
             except jinja2.TemplateSyntaxError:
                 continue  # not this rule's business: the task fails when it renders, saying why
-            for expression in _unquoted_inputs(tree, safe_params):
+            for expression, in_quotes in _unquoted_inputs(tree, safe_params):
                 text = _text(expression)
                 if text in seen:
                     continue
                 seen.add(text)
-                findings.append(
-                    finding(
-                        "HW007",
-                        WARNING,
-                        dag,
-                        task,
-                        f"{task.task_id!r} renders {{{{ {text} }}}} into its bash_command unquoted: whoever triggers a "
-                        "run chooses that text, and a value such as 'x; rm -rf ~' runs as shell code.",
-                        f"Write {{{{ {text} | shquote }}}} with no quotes around it (shquote adds them), or pass the "
-                        'value in env={"NAME": ...} and write "$NAME" in the command.',
-                    )
-                )
+                findings.append(_finding(dag, task, text, in_quotes=in_quotes))
     return findings
+
+
+def _finding(dag: DAG, task: BashOperator, text: str, *, in_quotes: bool) -> Finding:
+    escape = 'or pass the value in env={"NAME": ...} and write "$NAME" in the command.'
+    if in_quotes:
+        return finding(
+            "HW007",
+            WARNING,
+            dag,
+            task,
+            f"{task.task_id!r} writes {{{{ {text} }}}} inside quotes in its bash_command: the quotes shquote adds "
+            "then end the ones around it, and inside double quotes a value such as '$(rm -rf ~)' still runs.",
+            f"Remove the quotes around {{{{ {text} }}}} (shquote adds its own), {escape}",
+        )
+    return finding(
+        "HW007",
+        WARNING,
+        dag,
+        task,
+        f"{task.task_id!r} renders {{{{ {text} }}}} into its bash_command unquoted: whoever triggers a run "
+        "chooses that text, and a value such as 'x; rm -rf ~' runs as shell code.",
+        f"Write {{{{ {text} | shquote }}}} with no quotes around it (shquote adds them), {escape}",
+    )
 
 
 def _command_templates(task: BashOperator, dag: DAG) -> list[str]:
@@ -91,18 +109,25 @@ def _template_file(name: str, dag: DAG) -> str | None:
 
 
 def _validated_params(dag: DAG) -> frozenset[str]:
-    """Params whose schema allows only numbers or booleans (checked before a run starts)."""
+    """Params whose schema allows only numbers, booleans or an enum of plain words (checked before a run
+    starts)."""
     safe = set()
     for name, value in dag.params.raw().items():
-        kind = value.schema.get("type") if isinstance(value, Param) else None
+        schema = value.schema if isinstance(value, Param) else {}
+        kind = schema.get("type")
         kinds = set(kind) if isinstance(kind, list) else {kind}
-        if kinds and kinds <= SAFE_PARAM_TYPES:
+        enum = schema.get("enum")
+        plain_enum = isinstance(enum, list) and all(
+            isinstance(v, (int, float, bool)) or (isinstance(v, str) and PLAIN_WORD.fullmatch(v)) for v in enum
+        )
+        if (kinds and kinds <= SAFE_PARAM_TYPES) or plain_enum:
             safe.add(name)
     return frozenset(safe)
 
 
-def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[Any]:
-    """The expressions of ``tree`` whose value reaches the output and carries run input."""
+def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[tuple[Any, bool]]:
+    """The expressions of ``tree`` whose value reaches the output and carries run input, each with whether
+    it is a shquoted one written inside quotes."""
     from jinja2 import nodes
 
     tainted: set[str] = set()
@@ -112,23 +137,42 @@ def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[Any]:
             if _carries_input(value, tainted, safe_params):
                 targets = [node.target, *node.target.find_all(nodes.Name)]
                 tainted.update(t.name for t in targets if isinstance(t, nodes.Name))
-    for expression in _rendered(tree, quoted=False):
+    for expression, before in _rendered(tree, quoted=False):
         if _carries_input(expression, tainted, safe_params):
-            yield expression
+            yield expression, False
+        elif (
+            before.endswith(("'", '"'))
+            and _shquoted(expression)
+            and _carries_input(expression.node, tainted, safe_params)
+        ):
+            yield expression.node, True
 
 
-def _rendered(node: Any, *, quoted: bool) -> Iterator[Any]:
-    """Every expression written to the output, outside ``{% filter shquote %}`` blocks."""
+def _rendered(node: Any, *, quoted: bool) -> Iterator[tuple[Any, str]]:
+    """Every expression written to the output, outside ``{% filter shquote %}`` blocks, with the template text
+    just before it."""
     from jinja2 import nodes
 
     if isinstance(node, nodes.FilterBlock) and getattr(node.filter, "name", None) == "shquote":
         quoted = True
     if isinstance(node, nodes.Output):
         if not quoted:
-            yield from (n for n in node.nodes if not isinstance(n, nodes.TemplateData))
+            before = ""
+            for child in node.nodes:
+                if isinstance(child, nodes.TemplateData):
+                    before = str(child.data)
+                else:
+                    yield child, before
+                    before = ""
         return
     for child in node.iter_child_nodes():
         yield from _rendered(child, quoted=quoted)
+
+
+def _shquoted(node: Any) -> bool:
+    from jinja2 import nodes
+
+    return isinstance(node, nodes.Filter) and node.name == "shquote" and node.node is not None
 
 
 def _carries_input(node: Any, tainted: set[str], safe_params: frozenset[str]) -> bool:
@@ -137,6 +181,14 @@ def _carries_input(node: Any, tainted: set[str], safe_params: frozenset[str]) ->
 
     if isinstance(node, nodes.Filter) and node.name in NEUTRALISING_FILTERS:
         return False
+    if isinstance(node, nodes.Filter) and node.name == "map" and _names_neutralising_filter(node):
+        return False  # map('shquote'): every item quoted
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and node.node.attr == "get":
+        owner = node.node.node  # params.get('x', default): as params['x']
+        if isinstance(owner, nodes.Name) and owner.name == "params" and node.args:
+            first = node.args[0]
+            if isinstance(first, nodes.Const) and isinstance(first.value, str) and first.value in safe_params:
+                return any(_carries_input(n, tainted, safe_params) for n in node.args[1:])
     if isinstance(node, (nodes.Compare, nodes.Not, nodes.Test)):
         return False  # a boolean
     if isinstance(node, nodes.CondExpr):  # the test is not rendered
@@ -150,6 +202,13 @@ def _carries_input(node: Any, tainted: set[str], safe_params: frozenset[str]) ->
         if base == "params" and key is not None:
             return key not in safe_params
     return any(_carries_input(child, tainted, safe_params) for child in node.iter_child_nodes())
+
+
+def _names_neutralising_filter(node: Any) -> bool:
+    from jinja2 import nodes
+
+    first = node.args[0] if node.args else None
+    return isinstance(first, nodes.Const) and first.value in NEUTRALISING_FILTERS
 
 
 def _key(node: Any) -> str | None:

@@ -68,5 +68,8 @@ def read_lines(path: Path, max_line_bytes: int) -> Iterator[str]:
                 decoder.reset()
             elif len(chunk) < max_line_bytes or not log.peek(1):  # the last line, without a newline
                 yield decoder.decode(chunk, final=True)
+            elif log.peek(1)[:1] == b"\n":  # exactly max_line_bytes long: whole, not split
+                yield decoder.decode(chunk + log.read(1), final=True)
+                decoder.reset()
             else:
                 yield decoder.decode(chunk) + marker + "\n"  # bytes of a cut character wait for the next piece

@@ -49,7 +49,9 @@ class TestSignAndVerify:
         with pytest.raises(RefusedMessage, match="it is not signed"):
             verify(dict(MESSAGE), SECRET)
 
-    @pytest.mark.parametrize("body", [None, "text", ["a", "list"], {"signature": 12}])
+    @pytest.mark.parametrize(
+        "body", [None, "text", ["a", "list"], {"signature": 12}, {"signature": "\ud800"}, {"signature": "é" * 64}]
+    )
     def test_something_that_is_not_a_signed_object_is_refused(self, body: object) -> None:
         with pytest.raises(RefusedMessage):
             verify(body, SECRET)

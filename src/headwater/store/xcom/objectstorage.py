@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from headwater.errors import UnsafePath
-from headwater.pathsafety import plain_name
+from headwater.pathsafety import fit_name, plain_name
 from headwater.private_files import create_private_file, private_dir
 from headwater.store.xcom import codec
 from headwater.store.xcom.base import BaseXCom
@@ -76,7 +76,8 @@ def _object_url(base: str, dag_id: str | None, run_id: str | None, task_id: str 
     what = f"the XCom of DAG {dag_id!r}, run {run_id!r}, task {task_id!r}"
     for part in parts:
         plain_name(part, what=what, max_bytes=None)
-    return "/".join([base.rstrip("/"), *parts, uuid.uuid4().hex + _SUFFIX.get(compression or "", "")])
+    name = uuid.uuid4().hex + _SUFFIX.get(compression or "", "")
+    return "/".join([base.rstrip("/"), *(fit_name(part) for part in parts), name])
 
 
 def _segment(name: str) -> str:
