@@ -112,7 +112,7 @@ def test_a_worker_that_dies_between_the_check_and_the_send_does_not_take_the_try
     assert marks.read_text().split() == ["1"]
 
 
-def test_a_try_no_worker_can_be_started_for_is_reported_lost_and_no_slot_is_offered(
+def test_a_try_no_worker_can_be_started_for_is_given_back_unstarted_and_no_slot_is_offered(
     headwater_home: Path, tmp_path: Path, executor: LocalExecutor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     item, marks = _one_try(headwater_home, tmp_path)
@@ -127,6 +127,56 @@ def test_a_try_no_worker_can_be_started_for_is_reported_lost_and_no_slot_is_offe
     events = list(executor.events(0.0))
 
     assert [(e.kind, e.item.ti_key, e.detail) for e in events] == [
-        (EventKind.LOST, item.ti_key, "no worker process could be started to take it")
+        (EventKind.UNSTARTED, item.ti_key, "no worker process could be started to take it")
     ]
     assert slots == 0 and not marks.exists()
+
+
+def test_a_scheduler_gives_an_unstarted_try_back_and_runs_it_once_a_worker_starts(
+    headwater_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given a task without retries and a machine that refuses the first worker process, when a run of it is
+    triggered, then the try is given back (no retry used) and runs once a worker can be started: the run
+    succeeds with the task on its first try."""
+    from headwater.config import Settings
+    from headwater.scheduler.control import trigger
+    from headwater.scheduler.scheduler import Scheduler
+
+    marks = tmp_path / "marks"
+    dags = headwater_home / "dags"
+    dags.mkdir(parents=True)
+    (dags / "survivor.py").write_text(textwrap.dedent(DAG_FILE.format(marks=str(marks))))
+    settings = Settings.load()
+    executor = LocalExecutor(1, heartbeat_interval=0.5)
+    real_start = executor._context.Process.start
+    refusals = [1]
+
+    def start_unless_refused(self: Any) -> None:
+        if refusals:
+            refusals.pop()
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        real_start(self)
+
+    monkeypatch.setattr(executor._context.Process, "start", start_unless_refused)
+    monkeypatch.setattr(executor, "warm", lambda files: None)  # the first worker is started for the try itself
+    scheduler = Scheduler(settings, SqlStore(settings.sql_alchemy_conn), executor)
+    run = trigger(settings, scheduler.store, "survivor")
+    scheduler.store.set_paused("survivor", False)
+    store = SqlStore(settings.sql_alchemy_conn)
+    try:
+        deadline = time.monotonic() + 60
+
+        def finished() -> bool:
+            assert time.monotonic() < deadline, "the run never finished"
+            stored = store.get_run("survivor", run.run_id)
+            return stored is not None and stored.state in (DagRunState.SUCCESS, DagRunState.FAILED)
+
+        scheduler.run(until=finished)
+        instance = store.instance("survivor", run.run_id, "mark", -1)
+    finally:
+        store.close()
+        scheduler.store.close()
+
+    assert not refusals, "the machine never refused a worker: the test did not test anything"
+    assert instance is not None and instance.state is TaskState.SUCCESS and instance.try_number == 1
+    assert marks.read_text().split() == ["1"]

@@ -84,6 +84,9 @@ class EventKind(str, Enum):
     REFUSED = "refused"
     """The worker refused a signed message it will not act on (its DAG file is not a ``.py`` file inside the
     DAGs folder, or it carries no digest); ``detail`` says why. Nothing was imported or claimed."""
+    UNSTARTED = "unstarted"
+    """The executor could not hand the try to any worker (no process could be started): nothing ran, so the
+    scheduler gives it back, without using up a retry."""
     UNREPORTED = "unreported"
     """The try's end is in the store but its report did not arrive whole: read the run back from the store."""
 

@@ -75,7 +75,7 @@ class LocalExecutor:
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._undelivered: list[ExecutorEvent] = []
-        """Tries no worker could take, reported ``LOST`` by the next ``events`` call."""
+        """Tries no worker could take, reported ``UNSTARTED`` by the next ``events`` call."""
         self._no_spawn_until = 0.0
         """Until when no new worker is counted on (starting one failed): the scheduler waits, not spins."""
 
@@ -97,7 +97,7 @@ class LocalExecutor:
 
     def submit(self, work: WorkItem) -> None:
         """Hand a try to an idle worker, started if need be. A worker found dead is buried and the try goes
-        to another; a try no worker could take is reported ``LOST`` by the next ``events`` call."""
+        to another; a try no worker could take is reported ``UNSTARTED`` by the next ``events`` call."""
         message = json.dumps(work.to_message()).encode()
         for _ in range(_DELIVERY_ATTEMPTS):
             worker = self._idle_worker()
@@ -108,7 +108,7 @@ class LocalExecutor:
                 return
         detail = "no worker process could be started to take it"
         log.error("%s try %d: %s.", work.ti_key, work.try_number, detail)
-        self._undelivered.append(ExecutorEvent(work, EventKind.LOST, detail=detail))
+        self._undelivered.append(ExecutorEvent(work, EventKind.UNSTARTED, detail=detail))
 
     def warm(self, files: Sequence[str]) -> None:
         """Start the workers a machine this size keeps busy, and have each import ``files`` now, so the

@@ -69,6 +69,10 @@ class TryKeeping:
         if event.kind is EventKind.REFUSED:  # a worker will never run this message: the try fails or retries
             self._adopt(item.ti_key, self._declare_lost(item, event.detail, verb="not run"))
             return
+        if event.kind is EventKind.UNSTARTED:  # nothing ran: decided again, no retry used
+            log.warning("%s try %d was given back: %s.", item.ti_key, item.try_number, event.detail)
+            self._give_back(item)
+            return
         if event.kind is EventKind.UNREPORTED:  # the worker recorded more than its report could carry
             if driver is not None:
                 driver.refresh(self.store.task_instances(item.dag_id, item.run_id))
