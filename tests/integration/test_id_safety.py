@@ -223,18 +223,37 @@ class TestStoredIdsCannotEscape:
     def test_a_worker_writes_no_log_outside_the_logs_folder_for_a_run_id_that_escapes(
         self, site: SchedulerHome, tmp_path: Path
     ) -> None:
-        """Given a pattern loosened to let any run id in, when a run 'x/../../../../escaped' runs under the
-        scheduler, then its task fails saying its log path was refused, and nothing is written outside the
-        logs folder (where the id points, nor anywhere else)."""
-        site.extra_env["HEADWATER__SCHEDULER__ALLOWED_RUN_ID_PATTERN"] = "^.+$"
+        """Given a run 'x/../../../../escaped' stored queued straight into the database (no trigger accepts
+        it, whatever the pattern), when the scheduler runs it, then its task fails saying its log path was
+        refused, and nothing is written outside the logs folder (where the id points, nor anywhere else)."""
         site.write_dag(DAG_FILE)
         site.start_scheduler()
         site.wait_for_dags("target")
         run_id = "x/../../../../escaped"
-
-        assert site.trigger("target", "--run-id", run_id) == run_id
+        triggered = site.cli("dags", "trigger", "target", "--run-id", run_id, check=False)
+        logical = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        store = site.store
+        try:
+            with store.engine.begin() as conn:
+                conn.execute(
+                    insert(tables.dag_run).values(
+                        dag_id="target",
+                        run_id=run_id,
+                        run_type="manual",
+                        logical_date=logical,
+                        data_interval_start=logical,
+                        data_interval_end=logical,
+                        external_trigger=True,
+                        conf={},
+                        state="queued",
+                    )
+                )
+        finally:
+            store.close()
+        site.cli("dags", "unpause", "target")
         run = site.wait_for_run("target", run_id)
 
+        assert triggered.returncode == 2  # refused at the door: only a row written straight to the database gets here
         assert run.state.value == "failed"
         say = site.instances("target", run_id)["say"]
         assert say.state is not None and say.state.value == "failed"

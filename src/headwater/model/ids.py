@@ -10,6 +10,7 @@ the whole id must match, where Airflow's ``$`` also lets a trailing newline thro
 
 from __future__ import annotations
 
+import os
 import re
 
 from headwater.errors import InvalidId, InvalidRunId
@@ -33,6 +34,7 @@ _GROUP_KEY_RULE = (
     "may contain only letters, digits, '_' and '-', as in Airflow (not '.': it joins a group's id to its tasks' ids)"
 )
 _SHOWN = 60
+_NOT_IN_A_FOLDER_NAME = frozenset({"/", "\x00", os.sep, *([os.altsep] if os.altsep else [])})
 
 
 def check_dag_id(dag_id: object) -> str:
@@ -69,6 +71,13 @@ def check_run_id(run_id: object, *, dag_id: str, pattern: str = DEFAULT_RUN_ID_P
             "(the length of the run id column, as in Airflow). Choose a shorter run id."
         )
     if GENERATED_RUN_ID.fullmatch(run_id) or re.fullmatch(pattern, run_id):
+        folder_breaker = next(((i, c) for i, c in enumerate(run_id) if c in _NOT_IN_A_FOLDER_NAME), None)
+        if folder_breaker is not None:  # whatever the pattern allows: a run id names a folder of task logs
+            raise InvalidRunId(
+                f"{where} {_shown(run_id)} contains {folder_breaker[1]!r} (at position {folder_breaker[0]}), which no "
+                "run id may hold, whatever [scheduler] allowed_run_id_pattern allows: a run id names the folder of its "
+                "task logs. Choose a run id without it."
+            )
         return run_id
     rule = f"[scheduler] allowed_run_id_pattern '{pattern}'"
     if pattern == DEFAULT_RUN_ID_PATTERN:

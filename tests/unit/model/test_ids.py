@@ -127,6 +127,11 @@ class TestRunIds:
         with pytest.raises(InvalidRunId, match="is 251 characters long; run ids may be at most 250"):
             check_run_id("r" * 251, dag_id="etl")
 
+    @pytest.mark.parametrize("run_id", ["x/../../../victim", "a\x00b", "/etc/x"])
+    def test_a_run_id_that_cannot_name_a_folder_is_refused_even_by_a_pattern_that_allows_it(self, run_id: str) -> None:
+        with pytest.raises(InvalidRunId, match="which no run id may hold, whatever"):
+            check_run_id(run_id, dag_id="etl", pattern="^.+$")
+
     def test_ids_headwater_makes_pass_a_stricter_pattern(self) -> None:
         """As in Airflow, a custom pattern does not refuse the ids the scheduler makes."""
         strict = r"^[a-z]+$"
