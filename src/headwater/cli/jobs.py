@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import socket
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from headwater.cli.errors import CliError
+
+if TYPE_CHECKING:
+    from headwater.store.jobs import JobRecord
 
 JOB_TYPES = ("BackfillJob", "LocalTaskJob", "SchedulerJob", "TriggererJob", "DagProcessorJob")
 """Airflow's job types; headwater records ``SchedulerJob`` (the others are accepted and never alive)."""
@@ -66,14 +71,9 @@ def register_jobs(main: click.Group) -> None:
             what = f"{job_type or 'job'}{f' on host {host}' if host else ''}"
             seen = "none was ever recorded"
             if latest:
-                job = latest[0]
-                ago = (now - job.latest_heartbeat).total_seconds()
-                seen = (
-                    f"the latest, pid {job.pid} on {job.hostname}, is {job.state.value} and last beat {ago:.0f} s ago "
-                    f"({job.latest_heartbeat.isoformat()})"
-                )
+                seen = _last_seen(latest[0], now)
             click.echo(
-                f"No alive {what}: none beat within the last {threshold:g} s "
+                f"No alive {what}: none is running with a heartbeat within the last {threshold:g} s "
                 f"([scheduler] scheduler_health_check_threshold); {seen}.",
                 err=True,
             )
@@ -82,3 +82,18 @@ def register_jobs(main: click.Group) -> None:
             click.echo(f"Found {len(alive)} alive jobs; expected one (--allow-multiple accepts several).", err=True)
             sys.exit(1)
         click.echo("Found one alive job." if len(alive) == 1 else f"Found {len(alive)} alive jobs.")
+
+
+def _last_seen(job: JobRecord, now: datetime) -> str:
+    """What became of the latest job: stopped (and when), ended by an error, or still running but silent."""
+    from headwater.store.jobs import JobState
+
+    who = f"the latest, pid {job.pid} on {job.hostname},"
+    if job.state is JobState.RUNNING:
+        ago = (now - job.latest_heartbeat).total_seconds()
+        beat = job.latest_heartbeat.isoformat()
+        return f"{who} still says it runs but last beat {ago:.0f} s ago ({beat}): it hangs, or died unrecorded"
+    ended = job.end_date or job.latest_heartbeat
+    ago = (now - ended).total_seconds()
+    how = "stopped cleanly" if job.state is JobState.SUCCESS else "ended by an error or found dead"
+    return f"{who} {how} {ago:.0f} s ago ({ended.isoformat()})"

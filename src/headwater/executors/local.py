@@ -231,7 +231,15 @@ class LocalExecutor:
         item, worker.item = worker.item, None
         if item is not None:
             detail = _describe_exit(worker.process.exitcode)
-            log.error("%s while running %s try %d.", detail, item.ti_key, item.try_number)
+            log.info(  # the scheduler logs what becomes of the try, with this detail
+                "Worker %s: %s while running task %s of %s, run %s, try %d.",
+                worker.process.pid,
+                detail,
+                item.task_id,
+                item.dag_id,
+                item.run_id,
+                item.try_number,
+            )
             yield ExecutorEvent(item, EventKind.LOST, detail=detail)
 
     def _remove(self, worker: _Worker) -> None:

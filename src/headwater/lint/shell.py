@@ -48,18 +48,18 @@ def unquoted_run_input(dag: DAG, shape: DagShape) -> list[Finding]:
                 tree = parser.parse(template)
             except jinja2.TemplateSyntaxError:
                 continue  # not this rule's business: the task fails when it renders, saying why
-            for expression, in_quotes in _unquoted_inputs(tree, safe_params):
+            for expression, how in _unquoted_inputs(tree, safe_params):
                 text = _text(expression)
                 if text in seen:
                     continue
                 seen.add(text)
-                findings.append(_finding(dag, task, text, in_quotes=in_quotes))
+                findings.append(_finding(dag, task, text, how))
     return findings
 
 
-def _finding(dag: DAG, task: BashOperator, text: str, *, in_quotes: bool) -> Finding:
+def _finding(dag: DAG, task: BashOperator, text: str, how: str) -> Finding:
     escape = 'or pass the value in env={"NAME": ...} and write "$NAME" in the command.'
-    if in_quotes:
+    if how == "shquoted-in-quotes":
         return finding(
             "HW007",
             WARNING,
@@ -74,8 +74,9 @@ def _finding(dag: DAG, task: BashOperator, text: str, *, in_quotes: bool) -> Fin
         WARNING,
         dag,
         task,
-        f"{task.task_id!r} renders {{{{ {text} }}}} into its bash_command unquoted: whoever triggers a run "
-        "chooses that text, and a value such as 'x; rm -rf ~' runs as shell code.",
+        f"{task.task_id!r} renders {{{{ {text} }}}} into its bash_command unquoted"
+        + (" (the quotes around it do not protect it: the value can close them)" if how == "quoted" else "")
+        + ": whoever triggers a run chooses that text, and a value such as 'x; rm -rf ~' runs as shell code.",
         f"Write {{{{ {text} | shquote }}}} with no quotes around it (shquote adds them), {escape}",
     )
 
@@ -125,9 +126,9 @@ def _validated_params(dag: DAG) -> frozenset[str]:
     return frozenset(safe)
 
 
-def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[tuple[Any, bool]]:
-    """The expressions of ``tree`` whose value reaches the output and carries run input, each with whether
-    it is a shquoted one written inside quotes."""
+def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[tuple[Any, str]]:
+    """The expressions of ``tree`` whose value reaches the output and carries run input, each with how it
+    is written: ``bare``, ``quoted`` (inside quotes of the template's own) or ``shquoted-in-quotes``."""
     from jinja2 import nodes
 
     tainted: set[str] = set()
@@ -139,13 +140,13 @@ def _unquoted_inputs(tree: Any, safe_params: frozenset[str]) -> Iterator[tuple[A
                 tainted.update(t.name for t in targets if isinstance(t, nodes.Name))
     for expression, before in _rendered(tree, quoted=False):
         if _carries_input(expression, tainted, safe_params):
-            yield expression, False
+            yield expression, "quoted" if before.endswith(("'", '"')) else "bare"
         elif (
             before.endswith(("'", '"'))
             and _shquoted(expression)
             and _carries_input(expression.node, tainted, safe_params)
         ):
-            yield expression.node, True
+            yield expression.node, "shquoted-in-quotes"
 
 
 def _rendered(node: Any, *, quoted: bool) -> Iterator[tuple[Any, str]]:

@@ -125,6 +125,7 @@ class Scheduler(TryKeeping, RunStarting):
 
     def _shut_down(self, ended: JobState) -> None:
         """Release what the scheduler holds, each step whatever happened to the one before."""
+        log.info("The scheduler is stopping: running tries are let finish and recorded.")
         steps: list[tuple[str, Callable[[], None]]] = [
             ("close the DAG folder's parsers", self.folder.close),
             ("close the wake socket", self.wake.close),
@@ -137,6 +138,7 @@ class Scheduler(TryKeeping, RunStarting):
                 step()
             except Exception:
                 log.exception("While stopping, could not %s.", what)
+        log.info("The scheduler stopped (its job recorded %s).", ended.value)
 
     def stop(self) -> None:
         self._stopping = True
