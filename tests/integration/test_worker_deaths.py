@@ -3,6 +3,7 @@ instead of raising (a dead idle worker once made the scheduler exit without a wo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -180,3 +181,47 @@ def test_a_scheduler_gives_an_unstarted_try_back_and_runs_it_once_a_worker_start
     assert not refusals, "the machine never refused a worker: the test did not test anything"
     assert instance is not None and instance.state is TaskState.SUCCESS and instance.try_number == 1
     assert marks.read_text().split() == ["1"]
+
+
+HANGING_DAG = """
+    import datetime as dt, os, time
+    from pathlib import Path
+    from headwater import DAG
+    from headwater.operators.python import PythonOperator
+
+    def work(ti):
+        if ti.try_number == 1:
+            Path({started!r}).write_text(str(os.getpid()))
+            time.sleep(60)
+        return ti.try_number
+
+    with DAG("hangs", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        PythonOperator(task_id="work", python_callable=work, retries=1, retry_delay=dt.timedelta(0))
+"""
+
+
+def test_a_hung_worker_is_killed_once_its_lease_expires_and_its_try_retried(site: Any, tmp_path: Path) -> None:
+    """Given a worker that hangs mid-try (SIGSTOP: alive to the kernel, renewing nothing), when its lease grows
+    older than [scheduler] task_instance_heartbeat_timeout, then the scheduler kills it, says why, and the
+    try is retried on a fresh worker: the run succeeds on try 2 instead of waiting forever."""
+    started = tmp_path / "started"
+    site.extra_env["HEADWATER__SCHEDULER__HEARTBEAT_INTERVAL"] = "0.5"
+    site.extra_env["HEADWATER__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] = "3"
+    site.write_dag(textwrap.dedent(HANGING_DAG.format(started=str(started))))
+    site.start_scheduler()
+    site.wait_for_dags("hangs")
+    run_id = site.trigger("hangs")
+    site.cli("dags", "unpause", "hangs")
+    site.wait_for("try 1 to start", lambda _: started.exists() and started.read_text())
+    pid = int(started.read_text())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        run = site.wait_for_run("hangs", run_id)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    assert run.state.value == "success", site.scheduler_log()
+    instance = site.instances("hangs", run_id)["work"]
+    assert instance.try_number == 2
+    assert f"Killing worker {pid}: its worker (pid {pid}) hung: no heartbeat for" in site.scheduler_log()

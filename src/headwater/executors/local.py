@@ -8,7 +8,8 @@ A worker may die at any moment (an OOM kill, a segfault in a library, a person's
 dies mid-try is reported as ``LOST`` with its exit status, for the scheduler to retry or fail the try.
 One found dead when a try is handed to it (idle, or between a check and the send) is buried and the
 try goes to a fresh worker: the failed send proves it never read the message. Nothing here raises
-because a worker died.
+because a worker died. A worker that hangs (stopped, deadlocked) stops renewing its try's lease: once
+the lease is older than the timeout it is killed, and its try reported lost saying so.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+import pendulum
+from sqlalchemy.exc import DBAPIError
 
 from headwater.executors.base import (
     EventKind,
@@ -32,6 +36,11 @@ from headwater.executors.base import (
     event_from_message,
     event_to_message,
 )
+from headwater.model.states import TaskState
+from headwater.model.timetables import to_utc
+from headwater.store.sql_scheduling import TryLease
+
+Key = tuple[str, str, str, int]
 
 log = logging.getLogger("headwater.executor")
 
@@ -46,6 +55,8 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     item: WorkItem | None = None
+    killed_because: str | None = None
+    """Why this executor killed it (a hung try), for the lost try's reason."""
 
 
 def _describe_exit(code: int | None) -> str:
@@ -60,6 +71,18 @@ def _describe_exit(code: int | None) -> str:
     return f"the worker process exited with status {code}"
 
 
+def _ours_running(lease: TryLease | None, worker: _Worker) -> bool:
+    """Whether the row shows the worker's own try running, claimed by that very process."""
+    item = worker.item
+    return (
+        lease is not None
+        and item is not None
+        and lease.state is TaskState.RUNNING
+        and lease.try_number == item.try_number
+        and lease.pid == worker.process.pid
+    )
+
+
 class LocalExecutor:
     """Runs tries in worker processes; reports ``ENDED`` (recorded by the worker) or ``LOST``."""
 
@@ -67,11 +90,25 @@ class LocalExecutor:
     on_this_machine = True
     """A try goes straight to a worker: nothing waits where it could be lost."""
 
-    def __init__(self, parallelism: int, *, heartbeat_interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        parallelism: int,
+        *,
+        heartbeat_interval: float = 5.0,
+        leases: Callable[[Iterable[Key]], dict[Key, TryLease]] | None = None,
+        lease_timeout: float = 60.0,
+    ) -> None:
         if parallelism < 1:
             raise ValueError(f"[core] parallelism must be at least 1; got {parallelism}.")
         self.parallelism = parallelism
         self.heartbeat_interval = heartbeat_interval
+        self.leases, self.lease_timeout = leases, lease_timeout
+        """Where running tries' leases are read (the store), and how old one may grow before its worker is
+        taken for hung; without ``leases``, hung workers are not looked for."""
+        self._next_lease_check = 0.0
+        self._leases_read_since: float | None = None
+        """Since when lease reads have succeeded without a break (after one fails, workers could not renew
+        theirs either: every lease gets a full timeout again)."""
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._undelivered: list[ExecutorEvent] = []
@@ -225,12 +262,46 @@ class LocalExecutor:
                 dead.append(owner)
         for gone in dead:
             yield from self._bury(gone)
+        self._kill_hung()
+
+    def _kill_hung(self) -> None:
+        """Kill the workers whose running try's lease has expired: stopped or deadlocked, they would hold their
+        try (and slot) forever. The process's death is then reported as the try's loss, saying why."""
+        if self.leases is None or time.monotonic() < self._next_lease_check:
+            return
+        self._next_lease_check = time.monotonic() + self.heartbeat_interval
+        busy = {w.item.ti_key: w for w in self._workers if w.item is not None and w.killed_because is None}
+        if not busy:
+            return
+        try:
+            leases = self.leases(busy)
+        except DBAPIError as err:
+            self._leases_read_since = None
+            log.warning("Could not read the leases of running tries (%s); hung workers are looked for later.", err)
+            return
+        if self._leases_read_since is None:
+            self._leases_read_since = time.monotonic()
+        if time.monotonic() - self._leases_read_since < self.lease_timeout:
+            return
+        now = pendulum.now("UTC")
+        for key, worker in busy.items():
+            lease = leases.get(key)
+            if not _ours_running(lease, worker) or lease is None or lease.heartbeat_at is None:
+                continue
+            silent = (now - to_utc(lease.heartbeat_at)).total_seconds()
+            if silent > self.lease_timeout:
+                worker.killed_because = (
+                    f"its worker (pid {lease.pid}) hung: no heartbeat for {silent:.0f} s, more than "
+                    f"[scheduler] task_instance_heartbeat_timeout ({self.lease_timeout:g} s), so it was killed"
+                )
+                log.warning("Killing worker %s: %s.", lease.pid, worker.killed_because)
+                worker.process.kill()
 
     def _bury(self, worker: _Worker) -> Iterator[ExecutorEvent]:
         self._remove(worker)
         item, worker.item = worker.item, None
         if item is not None:
-            detail = _describe_exit(worker.process.exitcode)
+            detail = worker.killed_because or _describe_exit(worker.process.exitcode)
             log.info(  # the scheduler logs what becomes of the try, with this detail
                 "Worker %s: %s while running task %s of %s, run %s, try %d.",
                 worker.process.pid,

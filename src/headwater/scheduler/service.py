@@ -96,7 +96,12 @@ def build_scheduler(settings: Settings) -> Scheduler:
             store.close()
             raise
     else:
-        executor = LocalExecutor(settings.parallelism, heartbeat_interval=settings.heartbeat_interval)
+        executor = LocalExecutor(
+            settings.parallelism,
+            heartbeat_interval=settings.heartbeat_interval,
+            leases=store.try_leases,
+            lease_timeout=settings.task_instance_heartbeat_timeout,
+        )
     scheduler = Scheduler(settings, store, executor)
     scheduler.lock = lock
     return scheduler
