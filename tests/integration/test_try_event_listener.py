@@ -48,9 +48,11 @@ def test_a_listening_connection_terminated_by_the_server_is_reopened(
     with psycopg.connect(libpq_url(postgres_database), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (listener._conn.info.backend_pid,))
 
-    for _ in range(3):  # the first read may only see the server's goodbye; the next finds the connection gone
+    deadline = time.monotonic() + 10  # the backend ends a moment after it is told to: read until it has
+    while not listener.reconnected and time.monotonic() < deadline:
         listener.drain()
         listener.fileno()
+        time.sleep(0.05)
     _notify(postgres_database, 2)
 
     assert listener.reconnected
