@@ -99,7 +99,7 @@ def _waiting_for(settings: Any, store: Any, step: Step, dag_id: str, run_id: str
         return
     shape = planning.shape_of(dag)
     states = {(i.task_id, i.map_index): i.state for i in store.task_instances(dag_id, run_id)}
-    snapshot = planning.RunSnapshot(states)
+    snapshot = planning.RunSnapshot(states, absent=set(shape.tasks) - {task_id for task_id, _ in states})
     key = (step.task_id, step.map_index)
     if key not in states or step.task_id not in shape.tasks:
         return

@@ -52,6 +52,8 @@ _BASE_FIELDS = (
     "dag",
     "task_group",
     "doc_md",
+    "start_date",
+    "end_date",
 )
 
 

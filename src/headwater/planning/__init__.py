@@ -43,6 +43,7 @@ from headwater.planning.outcomes import (
 from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
 from headwater.planning.past import past_verdict
 from headwater.planning.shape import DagShape, TaskShape, TIKey, shape_of
+from headwater.planning.task_dates import takes_part, task_window, tasks_in_run
 from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
 
 __all__ = [
@@ -87,6 +88,9 @@ __all__ = [
     "short_circuit_skips",
     "skipped_instances",
     "state_after_failure",
+    "takes_part",
+    "task_window",
+    "tasks_in_run",
     "timed_out_run",
     "verdict_for",
 ]

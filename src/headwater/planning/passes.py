@@ -54,8 +54,11 @@ class RunSnapshot:
     that joins a thousand upstream tasks costs the same as one that has one.
     """
 
-    def __init__(self, states: Mapping[TIKey, TaskState | None]) -> None:
+    def __init__(self, states: Mapping[TIKey, TaskState | None], absent: Iterable[str] = ()) -> None:
         self.states: dict[TIKey, TaskState | None] = dict(states)
+        self.absent = frozenset(absent)
+        """Tasks with no instance in this run (their start/end dates exclude it): each counts as an
+        upstream that never finishes, as in Airflow, where a downstream task then waits for ever."""
         self.indexes: dict[str, list[int]] = {}
         for task_id, map_index in self.states:
             self.indexes.setdefault(task_id, []).append(map_index)
@@ -102,6 +105,8 @@ class RunSnapshot:
                 indexes = [key[1]]
             for index in indexes:
                 pairs.append((self.states[(up, index)], is_setup))
+            if up in self.absent:
+                pairs.append((None, is_setup))
         return count_states(pairs)
 
     def upstream_states(
@@ -118,6 +123,8 @@ class RunSnapshot:
             for index in sorted(indexes):
                 state = self.states[(up, index)]
                 found[up if index < 0 else f"{up}[{index}]"] = state.value if state is not None else None
+            if up in self.absent:
+                found[up] = None
         return found
 
     def _direct_counts(self, shape: DagShape, task_id: str) -> UpstreamCounts:
@@ -130,6 +137,8 @@ class RunSnapshot:
                 for index in self.indexes.get(up, ()):
                     pair = (self.states[(up, index)], is_setup)
                     tally[pair] = tally.get(pair, 0) + 1
+                if up in self.absent:
+                    tally[(None, is_setup)] = tally.get((None, is_setup), 0) + 1
         return count_tally(tally)
 
 

@@ -13,6 +13,7 @@ from headwater.model.dag import DAG
 from headwater.model.ids import DEFAULT_RUN_ID_PATTERN, check_run_id
 from headwater.model.states import DagRunState
 from headwater.model.timetables import DataInterval, to_utc
+from headwater.planning.task_dates import tasks_in_run
 from headwater.store.records import DagRunRecord, TaskInstanceRecord
 
 RUN_TYPES = ("scheduled", "manual", "backfill")
@@ -62,8 +63,10 @@ def missing_instances(
     dag: DAG, run: DagRunRecord, existing: list[TaskInstanceRecord], weights: dict[str, int]
 ) -> list[TaskInstanceRecord]:
     """One unscheduled instance for each task of the DAG the run has none of yet (a new run, or a DAG
-    that gained tasks); a mapped task gets its placeholder and expands when it becomes ready."""
+    that gained tasks) and takes part in (its start/end dates allow the run's logical date); a mapped
+    task gets its placeholder and expands when it becomes ready."""
     have = {i.task_id for i in existing}
+    missing = [task for task in dag.task_dict.values() if task.task_id not in have]
     return [
         TaskInstanceRecord(
             run.dag_id,
@@ -79,6 +82,5 @@ def missing_instances(
             priority_weight=weights.get(task.task_id, task.priority_weight),
             queue=task.queue,
         )
-        for task in dag.task_dict.values()
-        if task.task_id not in have
+        for task in tasks_in_run(dag, run.logical_date, run.run_type, missing)
     ]

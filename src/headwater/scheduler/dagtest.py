@@ -67,7 +67,7 @@ class TestRun:
         for ti in sorted(self.instances, key=lambda i: (i.task_id, i.map_index)):
             label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
             tasks[label] = {
-                "state": ti.state.value if ti.state else None,
+                "state": ti.state.value if ti.state else "none",  # never ran (a deadlocked run): Airflow's "none"
                 "try_number": ti.try_number,
                 "reason": ti.reason,
             }

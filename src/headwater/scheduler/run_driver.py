@@ -25,11 +25,12 @@ _INFLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
-    """One unscheduled instance per task (mapped tasks expand when they become ready)."""
+    """One unscheduled instance per task the run takes part in (its start/end dates allow the logical
+    date); mapped tasks expand when they become ready."""
     run = env.dag_run
     return [
         TaskInstanceRecord(run.dag_id, run.run_id, task.task_id, -1, None, 0, task.retries, task.task_type)
-        for task in env.dag.task_dict.values()
+        for task in planning.tasks_in_run(env.dag, run.logical_date, run.run_type)
     ]
 
 
@@ -57,7 +58,11 @@ class RunDriver:
         self.fileloc = env.dag.fileloc or ""
         self.shape = env.shape
         self.records: dict[TIKey, TaskInstanceRecord] = {(i.task_id, i.map_index): i for i in instances}
-        self.snapshot = RunSnapshot({key: rec.state for key, rec in self.records.items()})
+        present = {task_id for task_id, _ in self.records}
+        self.snapshot = RunSnapshot(
+            {key: rec.state for key, rec in self.records.items()},
+            absent=[task_id for task_id in self.shape.tasks if task_id not in present],
+        )
         self.mapped_kwargs: dict[TIKey, dict[str, Any]] = {}
         self.unrendered: dict[TIKey, frozenset[str]] = {}
         self.retry_at: dict[TIKey, Any] = {}
