@@ -13,9 +13,9 @@ def endpoints(item: Any, *, as_upstream: bool) -> list[Any]:
     """The tasks an item stands for on one side of ``>>`` (a group's leaves or roots, an XComArg's task)."""
     if isinstance(item, Label):
         return [item]
-    operator = getattr(item, "operator", None)
-    if operator is not None:  # XComArg
-        return [operator]
+    references = getattr(item, "iter_references", None)
+    if references is not None:  # XComArg: the task(s) it reads
+        return [operator for operator, _ in references()]
     if isinstance(item, BaseOperator) or getattr(item, "is_mapped", False):
         return [item]
     if hasattr(item, "get_leaves"):  # TaskGroup

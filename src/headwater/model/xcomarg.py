@@ -15,14 +15,105 @@ _MISSING: Any = object()
 
 
 class XComArg(DependencyMixin):
-    """The value ``operator`` pushes under ``key``; resolved when the consuming task runs."""
+    """The value ``operator`` pushes under ``key``; resolved when the consuming task runs.
+
+    Stands for its task(s) on either side of ``>>``, can be made a setup or teardown, and can be
+    transformed (``map``, ``zip``, ``concat``) for ``.expand``, as Airflow's ``XComArg``."""
 
     def __init__(self, operator: BaseOperator, key: str = RETURN_KEY) -> None:
         self.operator = operator
         self.key = key
 
+    # -- references -------------------------------------------------------------------------------
+
+    def iter_references(self) -> Iterator[tuple[BaseOperator, str]]:
+        """The ``(task, key)`` pairs this argument reads."""
+        yield self.operator, self.key
+
+    @staticmethod
+    def iter_xcom_references(arg: Any) -> Iterator[tuple[BaseOperator, str]]:
+        """Every ``(task, key)`` an arbitrary value refers to, looking inside lists, tuples, sets and dicts."""
+        for found in find_xcomargs(arg):
+            yield from found.iter_references()
+
+    @staticmethod
+    def apply_upstream_relationship(op: BaseOperator, arg: Any) -> None:
+        """Make every task ``arg`` refers to an upstream of ``op``."""
+        for operator, _ in XComArg.iter_xcom_references(arg):
+            op.set_upstream(operator)
+
+    @property
+    def roots(self) -> list[BaseOperator]:
+        return [operator for operator, _ in self.iter_references()]
+
+    @property
+    def leaves(self) -> list[BaseOperator]:
+        return [operator for operator, _ in self.iter_references()]
+
+    def set_upstream(self, other: Any, edge_modifier: Any = None) -> None:
+        for operator, _ in self.iter_references():
+            operator.set_upstream(other)
+
+    def set_downstream(self, other: Any, edge_modifier: Any = None) -> None:
+        for operator, _ in self.iter_references():
+            operator.set_downstream(other)
+
+    # -- setup and teardown -----------------------------------------------------------------------
+
+    @property
+    def is_setup(self) -> bool:
+        return self.operator.is_setup
+
+    @is_setup.setter
+    def is_setup(self, value: bool) -> None:
+        self.operator.is_setup = value
+
+    @property
+    def is_teardown(self) -> bool:
+        return self.operator.is_teardown
+
+    @is_teardown.setter
+    def is_teardown(self, value: bool) -> None:
+        self.operator.is_teardown = value
+
+    @property
+    def on_failure_fail_dagrun(self) -> bool:
+        return self.operator.on_failure_fail_dagrun
+
+    @on_failure_fail_dagrun.setter
+    def on_failure_fail_dagrun(self, value: bool) -> None:
+        self.operator.on_failure_fail_dagrun = value
+
+    def as_setup(self) -> XComArg:
+        """Make the task(s) behind this argument setup tasks; returns the argument, for ``>>`` chains."""
+        for operator, _ in self.iter_references():
+            operator.as_setup()
+        return self
+
+    def as_teardown(self, *, setups: Any = None, on_failure_fail_dagrun: bool | None = None) -> XComArg:
+        """Make the task(s) behind this argument teardowns (rule ``all_done_setup_success``), downstream of
+        ``setups`` (tasks or TaskFlow results, made setups too); returns the argument."""
+        for operator, _ in self.iter_references():
+            operator.as_teardown(setups=setups, on_failure_fail_dagrun=on_failure_fail_dagrun)
+        return self
+
+    # -- reading the value ------------------------------------------------------------------------
+
     def __getitem__(self, key: str) -> XComArg:
+        if not isinstance(key, str):
+            raise ValueError(
+                f"The output of task {self.operator.task_id!r} can only be indexed by an XCom key (a str), "
+                f"not by {type(key).__name__} {key!r}; to use an element, pass the whole output to a @task."
+            )
         return XComArg(self.operator, key)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not XComArg or type(self) is not XComArg:
+            return NotImplemented
+        return self.operator is other.operator and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash((id(self.operator), self.key))
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(
@@ -30,22 +121,34 @@ class XComArg(DependencyMixin):
             "iterated while the DAG is defined. Pass it to a @task, or map over it with .expand()."
         )
 
-    def set_upstream(self, other: Any) -> None:
-        self.operator.set_upstream(other)
+    def __str__(self) -> str:
+        """A Jinja expression pulling the value, for an f-string in a templated field (Airflow's old style)."""
+        dag_id = self.operator.dag.dag_id if self.operator.dag is not None else None
+        return (
+            f"{{{{ task_instance.xcom_pull(task_ids='{self.operator.task_id}', dag_id='{dag_id}', "
+            f"key='{self.key}') }}}}"
+        )
 
-    def set_downstream(self, other: Any) -> None:
-        self.operator.set_downstream(other)
+    def _needs_return_value(self, what: str) -> None:
+        if self.key != RETURN_KEY:
+            raise ValueError(
+                f"Cannot {what} the XCom {self.key!r} of task {self.operator.task_id!r}: only a task's return "
+                f"value can be mapped over. Return the list from the task instead of pushing it under a key."
+            )
 
     def map(self, function: Any) -> MapXComArg:
         """Each element of this output passed through ``function`` when read (for ``.expand``)."""
+        self._needs_return_value("map over")
         return MapXComArg(self, [function])
 
     def zip(self, *others: XComArg, fillvalue: Any = _MISSING) -> ZipXComArg:
         """Tuples of this output's elements with the others' (the shortest wins unless ``fillvalue``)."""
+        self._needs_return_value("zip")
         return ZipXComArg([self, *others], fillvalue)
 
     def concat(self, *others: XComArg) -> ConcatXComArg:
         """This output's elements followed by the others'."""
+        self._needs_return_value("concatenate")
         return ConcatXComArg([self, *others])
 
     def __enter__(self) -> XComArg:
@@ -55,7 +158,7 @@ class XComArg(DependencyMixin):
     def __exit__(self, *exc: object) -> None:
         self.operator.__exit__(*exc)
 
-    def resolve(self, context: dict[str, Any]) -> Any:
+    def resolve(self, context: dict[str, Any], session: Any = None, *, include_xcom: bool = True) -> Any:
         """The pushed value (through the XCom backend); ``None`` when the return value (or a key of a
         ``multiple_outputs`` task) was not pushed; ``XComNotFound`` for any other missing key."""
         ti = context["ti"]
@@ -74,7 +177,9 @@ class XComArg(DependencyMixin):
         raise XComNotFound(dag_id, self.operator.task_id, self.key)
 
     def __repr__(self) -> str:
-        return f"XComArg({self.operator.task_id!r}, {self.key!r})"
+        if self.key == RETURN_KEY:
+            return f"XComArg({self.operator!r})"
+        return f"XComArg({self.operator!r}, {self.key!r})"
 
 
 class MapXComArg(XComArg):
@@ -84,10 +189,13 @@ class MapXComArg(XComArg):
         super().__init__(source.operator, source.key)
         self.source, self.functions = source, functions
 
+    def iter_references(self) -> Iterator[tuple[BaseOperator, str]]:
+        yield from self.source.iter_references()
+
     def map(self, function: Any) -> MapXComArg:
         return MapXComArg(self.source, [*self.functions, function])
 
-    def resolve(self, context: dict[str, Any]) -> Any:
+    def resolve(self, context: dict[str, Any], session: Any = None, *, include_xcom: bool = True) -> Any:
         value = self.source.resolve(context)
         if value is None:
             return None
@@ -104,7 +212,11 @@ class ZipXComArg(XComArg):
         super().__init__(sources[0].operator, sources[0].key)
         self.sources, self.fillvalue = sources, fillvalue
 
-    def resolve(self, context: dict[str, Any]) -> Any:
+    def iter_references(self) -> Iterator[tuple[BaseOperator, str]]:
+        for source in self.sources:
+            yield from source.iter_references()
+
+    def resolve(self, context: dict[str, Any], session: Any = None, *, include_xcom: bool = True) -> Any:
         import itertools
 
         values = [list(s.resolve(context) or []) for s in self.sources]
@@ -120,7 +232,14 @@ class ConcatXComArg(XComArg):
         super().__init__(sources[0].operator, sources[0].key)
         self.sources = sources
 
-    def resolve(self, context: dict[str, Any]) -> Any:
+    def iter_references(self) -> Iterator[tuple[BaseOperator, str]]:
+        for source in self.sources:
+            yield from source.iter_references()
+
+    def concat(self, *others: XComArg) -> ConcatXComArg:
+        return ConcatXComArg([*self.sources, *others])
+
+    def resolve(self, context: dict[str, Any], session: Any = None, *, include_xcom: bool = True) -> Any:
         return [item for s in self.sources for item in (s.resolve(context) or [])]
 
 
