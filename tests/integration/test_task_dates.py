@@ -44,3 +44,26 @@ def test_a_run_before_every_task_starts_succeeds_empty(site: SchedulerHome) -> N
 
     assert site.wait_for_run("dated", run_id).state.value == "success"
     assert site.states("dated", run_id) == {}
+
+
+def test_a_task_waiting_for_an_absent_upstream_fails_the_run_as_a_deadlock(site: SchedulerHome) -> None:
+    """Given publish downstream of a task that starts later, when the scheduler runs an earlier date, then
+    publish never runs and the run fails (Airflow's deadlock), saying what publish waits for."""
+    site.write_dag(
+        """
+        import datetime as dt
+        from airflow import DAG
+        from airflow.operators.empty import EmptyOperator
+
+        with DAG("waits", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+            clean = EmptyOperator(task_id="clean")
+            enrich = EmptyOperator(task_id="enrich", start_date=dt.datetime(2024, 3, 1))
+            [clean, enrich] >> EmptyOperator(task_id="publish")
+        """
+    )
+    site.start_scheduler()
+    run_id = site.trigger("waits", "--logical-date", "2024-01-05T00:00:00+00:00")
+
+    assert site.wait_for_run("waits", run_id).state.value == "failed"
+    assert site.states("waits", run_id) == {"clean": "success", "publish": None}
+    assert "they wait for enrich, of which this run has no instance" in site.scheduler_log()

@@ -33,6 +33,7 @@ from headwater.planning.effects import (
 )
 from headwater.planning.outcomes import (
     EMPTY_EXPANSION_REASON,
+    deadlock_reason,
     expansion_keys,
     expansion_outcome,
     retry_delay,
@@ -43,7 +44,7 @@ from headwater.planning.outcomes import (
 from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
 from headwater.planning.past import past_verdict
 from headwater.planning.shape import DagShape, TaskShape, TIKey, shape_of
-from headwater.planning.task_dates import takes_part, task_window, tasks_in_run
+from headwater.planning.task_dates import absence_reason, takes_part, task_window, tasks_in_run
 from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "UpstreamCounts",
     "Verdict",
     "WeightInput",
+    "absence_reason",
     "admission_order",
     "admit",
     "backfill_action",
@@ -73,6 +75,7 @@ __all__ = [
     "branch_skips",
     "branch_targets",
     "count_states",
+    "deadlock_reason",
     "evaluate",
     "expansion_keys",
     "expansion_outcome",

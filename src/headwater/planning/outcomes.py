@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from headwater.model.states import FAILED_STATES, SUCCESS_STATES, TERMINAL_STATES, DagRunState, TaskState
@@ -64,6 +64,22 @@ def run_outcome(shape: DagShape, states: Mapping[TIKey, TaskState | None]) -> tu
     if all(s in SUCCESS_STATES for s in leaf_states.values()):
         return DagRunState.SUCCESS, "every leaf task succeeded or was skipped"
     return DagRunState.FAILED, "a leaf task ended in an unexpected state"
+
+
+def deadlock_reason(shape: DagShape, states: Mapping[TIKey, TaskState | None], absent: Iterable[str] = ()) -> str:
+    """Why a run whose unfinished tasks can never run fails: which tasks, and, when they wait for tasks
+    the run has no instance of (their start/end dates exclude it), which ones."""
+    stuck = sorted({key[0] for key, state in states.items() if state not in TERMINAL_STATES})
+    missing = set(absent)
+    waits_for = sorted({up for task_id in stuck for up in shape.tasks[task_id].upstream if up in missing})
+    listed = ", ".join(stuck[:10]) + (f" and {len(stuck) - 10} more" if len(stuck) > 10 else "")
+    reason = f"deadlock: unfinished tasks can never run ({listed})"
+    if waits_for:
+        reason += (
+            f"; they wait for {', '.join(waits_for)}, of which this run has no instance (start_date/end_date "
+            "exclude its logical date): give the waiting task a trigger rule that does not need it, or move the dates"
+        )
+    return reason
 
 
 def timed_out_run(

@@ -38,13 +38,29 @@ def task_window(task: BaseOperator, dag: DAG | None) -> tuple[datetime | None, d
     return start, end
 
 
-def takes_part(task: BaseOperator, dag: DAG | None, logical_date: datetime, run_type: str) -> bool:
-    """Whether a run of ``run_type`` at ``logical_date`` creates an instance of ``task`` (bounds inclusive)."""
+def absence_reason(task: BaseOperator, dag: DAG | None, logical_date: datetime, run_type: str) -> str | None:
+    """Why a run of ``run_type`` at ``logical_date`` has no instance of ``task``; ``None`` when it has one
+    (bounds inclusive)."""
     if run_type == BACKFILL_RUN_TYPE:
-        return True
+        return None
     start, end = task_window(task, dag)
     moment = to_utc(logical_date)
-    return (start is None or start <= moment) and (end is None or moment <= end)
+    if start is not None and moment < start:
+        return (
+            f"task {task.task_id!r} has no instance in this run: its start_date {start.isoformat()} "
+            f"(the later of the task's and the DAG's) is after the logical date {moment.isoformat()}"
+        )
+    if end is not None and end < moment:
+        return (
+            f"task {task.task_id!r} has no instance in this run: its end_date {end.isoformat()} "
+            f"(the earlier of the task's and the DAG's) is before the logical date {moment.isoformat()}"
+        )
+    return None
+
+
+def takes_part(task: BaseOperator, dag: DAG | None, logical_date: datetime, run_type: str) -> bool:
+    """Whether a run of ``run_type`` at ``logical_date`` creates an instance of ``task``."""
+    return absence_reason(task, dag, logical_date, run_type) is None
 
 
 def tasks_in_run(

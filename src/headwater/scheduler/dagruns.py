@@ -14,6 +14,7 @@ from headwater.model.ids import DEFAULT_RUN_ID_PATTERN, check_run_id
 from headwater.model.states import DagRunState
 from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning.task_dates import tasks_in_run
+from headwater.scheduler.run_driver import log_absent_tasks
 from headwater.store.records import DagRunRecord, TaskInstanceRecord
 
 RUN_TYPES = ("scheduled", "manual", "backfill")
@@ -67,6 +68,8 @@ def missing_instances(
     task gets its placeholder and expands when it becomes ready."""
     have = {i.task_id for i in existing}
     missing = [task for task in dag.task_dict.values() if task.task_id not in have]
+    if not existing:
+        log_absent_tasks(dag, run.run_id, run.logical_date, run.run_type, missing)
     return [
         TaskInstanceRecord(
             run.dag_id,

@@ -6,9 +6,11 @@ pass follows the changes, not the size of the run.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from headwater import planning
 from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkItem
@@ -20,6 +22,12 @@ from headwater.runtime.runner import TaskOutcome
 from headwater.runtime.xcom_access import ExpansionPuller
 from headwater.store.records import DagRunRecord, RunChanges, Store, TaskInstanceRecord
 
+if TYPE_CHECKING:
+    from headwater.model.baseoperator import BaseOperator
+    from headwater.model.dag import DAG
+
+log = logging.getLogger("headwater.scheduler")
+
 OnTaskDone = Callable[[TaskInstanceRecord], None]
 _INFLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
 
@@ -28,10 +36,21 @@ def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
     """One unscheduled instance per task the run takes part in (its start/end dates allow the logical
     date); mapped tasks expand when they become ready."""
     run = env.dag_run
+    log_absent_tasks(env.dag, run.run_id, run.logical_date, run.run_type, env.dag.task_dict.values())
     return [
         TaskInstanceRecord(run.dag_id, run.run_id, task.task_id, -1, None, 0, task.retries, task.task_type)
         for task in planning.tasks_in_run(env.dag, run.logical_date, run.run_type)
     ]
+
+
+def log_absent_tasks(
+    dag: DAG, run_id: str, logical_date: datetime, run_type: str, tasks: Iterable[BaseOperator]
+) -> None:
+    """Say which tasks a new run leaves out because of their start/end dates (a silent gap surprises)."""
+    for task in tasks:
+        reason = planning.absence_reason(task, dag, logical_date, run_type)
+        if reason is not None:
+            log.info("DAG %s, run %s: %s.", dag.dag_id, run_id, reason)
 
 
 class RunDriver:
@@ -110,7 +129,7 @@ class RunDriver:
                     self._flush()
                     continue
                 if not self._wait_for_retry():
-                    return self._finish(DagRunState.FAILED, "deadlock: unfinished tasks can never run")
+                    return self._finish(DagRunState.FAILED, self._deadlock_reason())
                 self._flush()
                 continue
             self._flush()
@@ -271,8 +290,11 @@ class RunDriver:
         if state is None:
             if any(s is TaskState.SCHEDULED for s in self.snapshot.states.values()):
                 return None
-            state, reason = DagRunState.FAILED, "deadlock: unfinished tasks can never run"
+            state, reason = DagRunState.FAILED, self._deadlock_reason()
         return self._finish(state, reason)
+
+    def _deadlock_reason(self) -> str:
+        return planning.deadlock_reason(self.shape, self.snapshot.states, self.snapshot.absent)
 
     def time_out(self, now: Any, timeout: Any) -> DagRunRecord | None:
         """End the run as failed if it ran past ``dagrun_timeout`` (planning says which instances are skipped)."""

@@ -76,3 +76,14 @@ def test_a_task_downstream_of_an_absent_task_waits_for_it() -> None:
         rule: verdict_for(shape, snapshot, (rule, -1))[0].action for rule in ("all_done", "all_success", "one_success")
     }
     assert actions == {"all_done": Action.WAIT, "all_success": Action.WAIT, "one_success": Action.RUN}
+
+
+def test_a_deadlock_names_the_waiting_tasks_and_the_absent_upstream() -> None:
+    """The run's failure reason says which tasks never ran and which absent task they wait for."""
+    with DAG("stuck", schedule=None) as dag:
+        EmptyOperator(task_id="clean") >> EmptyOperator(task_id="publish")
+        EmptyOperator(task_id="enrich") >> dag.task_dict["publish"]
+    states: dict[tuple[str, int], TaskState | None] = {("clean", -1): TaskState.SUCCESS, ("publish", -1): None}
+    reason = planning.deadlock_reason(shape_of(dag), states, absent=["enrich"])
+    assert reason.startswith("deadlock: unfinished tasks can never run (publish); they wait for enrich, of which")
+    assert "trigger rule" in reason
