@@ -8,6 +8,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from headwater.model.literal import LiteralValue
 from headwater.model.mapping import MappedArgument
 from headwater.model.params import DagParam
 from headwater.model.xcomarg import XComArg
@@ -70,6 +71,8 @@ def render_value(
     id is in ``keep`` (values that came from upstream outputs) are passed as they are."""
     if keep and id(value) in keep:
         return value
+    if isinstance(value, LiteralValue):
+        return value.value
     if isinstance(value, str):
         if any(value.endswith(ext) for ext in task.template_ext):
             return environment(dag).get_template(value).render(**context)
