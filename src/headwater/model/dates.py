@@ -7,6 +7,7 @@ gives, clock included (``days_ago`` reads UTC now at call time).
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 
 from croniter import croniter
@@ -23,6 +24,12 @@ _MIN_UTC = dt.datetime.min.replace(tzinfo=timezone.utc)
 
 def days_ago(n: int, hour: int = 0, minute: int = 0, second: int = 0, microsecond: int = 0) -> dt.datetime:
     """Today in UTC at the given time of day (midnight by default), minus ``n`` days."""
+    warnings.warn(
+        "days_ago() is deprecated (Airflow 3 removes it); pendulum.today('UTC').add(days=-n) gives the same "
+        "date, and a fixed start_date keeps runs reproducible.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     today = timezone.utcnow().replace(hour=hour, minute=minute, second=second, microsecond=microsecond)
     return today - dt.timedelta(days=n)
 
@@ -35,6 +42,11 @@ def date_range(
 ) -> list[dt.datetime]:
     """Dates from ``start_date`` every ``delta`` (a timedelta, relativedelta or cron text) up to
     ``end_date``, or ``num`` of them (backwards when ``num`` is negative), sorted and aware."""
+    warnings.warn(
+        "date_range() is deprecated (Airflow 3 removes it); a DAG's timetable lists its run dates.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     if not delta:
         return []
     if end_date:
@@ -133,3 +145,8 @@ def scale_time_units(time_seconds_arr: Sequence[float], unit: str) -> list[float
 def parse_execution_date(execution_date_str: str) -> dt.datetime:
     """A logical date's text as an aware datetime (UTC when it names no zone)."""
     return timezone.parse(execution_date_str)
+
+
+def datetime_to_nano(value: dt.datetime) -> int:
+    """``value`` as nanoseconds since the epoch."""
+    return int(value.timestamp() * 1_000_000_000)

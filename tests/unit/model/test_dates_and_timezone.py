@@ -14,6 +14,8 @@ from headwater.model import dates, timezone
 from headwater.model.literal import LiteralValue, literal
 from headwater.model.weekday import WeekDay
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated:DeprecationWarning")
+
 UTC = timezone.utc
 NOW = dt.datetime(2024, 3, 10, 15, 30, 45, 123456, tzinfo=UTC)
 
@@ -26,6 +28,14 @@ class TestDaysAgo:
         assert dates.days_ago(2) == dt.datetime(2024, 3, 8, tzinfo=UTC)
         assert dates.days_ago(100) == dt.datetime(2023, 12, 1, tzinfo=UTC)
         assert dates.days_ago(2).utcoffset() == dt.timedelta(0)
+
+    def test_days_ago_and_date_range_warn_they_are_deprecated(self) -> None:
+        """Like Airflow 2.10, both say Airflow 3 removes them, pointing at the DAG file's line."""
+        with pytest.warns(DeprecationWarning, match="days_ago\\(\\) is deprecated") as caught:
+            dates.days_ago(1)
+        assert caught[0].filename == __file__
+        with pytest.warns(DeprecationWarning, match="date_range\\(\\) is deprecated"):
+            dates.date_range(timezone.datetime(2016, 1, 1), num=1, delta=dt.timedelta(1))
 
     @time_machine.travel(NOW, tick=False)
     def test_time_of_day_arguments(self) -> None:

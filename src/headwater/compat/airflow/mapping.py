@@ -59,6 +59,7 @@ _DATES = {
         "scale_time_units",
         "cron_presets",
         "parse_execution_date",
+        "datetime_to_nano",
     )
 }
 _TIMEZONE = {
