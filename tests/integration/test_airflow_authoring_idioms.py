@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore:days_ago.. is deprecated:DeprecationWarning")
+
 BOOK_STYLE = """
     import airflow
     from airflow import DAG
@@ -112,3 +116,25 @@ class TestNotServed:
         assert run.json["xcoms"]["fallback"]["return_value"] == "dev"
         assert "The template reads var.value.bucket: headwater does not serve Airflow Variables yet" in run.stderr
         assert "dict object" not in run.stderr
+
+    def test_an_unserved_context_name_says_so_and_a_typo_stays_a_typo(self, write_dag, dags_test) -> None:
+        """`{{ triggering_dataset_events }}` says headwater lacks it; `{{ dss }}` keeps Jinja's "is undefined"."""
+        path = write_dag(
+            """
+            import pendulum
+            from airflow import DAG
+            from airflow.operators.bash import BashOperator
+
+            with DAG("events", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+                BashOperator(task_id="events", bash_command="echo {{ triggering_dataset_events }}")
+                BashOperator(task_id="typo", bash_command="echo {{ dss }}")
+            """
+        )
+        run = dags_test(path)
+
+        assert run.tasks() == {"events": "failed", "typo": "failed"}
+        assert (
+            "headwater does not provide 'triggering_dataset_events' in the template context (yet): datasets come "
+            "with a later headwater release" in run.stderr
+        )
+        assert "UndefinedError: 'dss' is undefined" in run.stderr

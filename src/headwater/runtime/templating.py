@@ -12,6 +12,7 @@ from headwater.model.literal import LiteralValue
 from headwater.model.mapping import MappedArgument
 from headwater.model.params import DagParam
 from headwater.model.xcomarg import XComArg
+from headwater.runtime.unserved import strict_undefined
 
 if TYPE_CHECKING:
     import jinja2
@@ -51,7 +52,7 @@ def environment(dag: DAG) -> jinja2.Environment:
     searchpath += dag.template_searchpath
     options: dict[str, Any] = {
         "loader": jinja2.FileSystemLoader(searchpath),
-        "undefined": dag.template_undefined or jinja2.StrictUndefined,
+        "undefined": dag.template_undefined or strict_undefined(),
         "extensions": ["jinja2.ext.do"],
         "cache_size": 0,
     }

@@ -6,6 +6,7 @@ sends people looking for a typo. These stand-ins fail saying what is missing and
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NoReturn
 
 from headwater.errors import NotServedInTemplate
@@ -61,3 +62,33 @@ class _Namespace:
 def template_stand_ins() -> dict[str, Any]:
     """The context entries Airflow has and headwater answers with an explanation."""
     return {"var": _Namespace(), "conn": _Unserved("conn", _CONNECTIONS, with_default=False)}
+
+
+_DATASETS = "datasets come with a later headwater release; schedule on a cron or timedelta meanwhile."
+UNSERVED_CONTEXT_NAMES: dict[str, str] = {
+    "triggering_dataset_events": _DATASETS,
+    "triggering_asset_events": _DATASETS,
+    "inlet_events": _DATASETS,
+    "outlet_events": _DATASETS,
+    "map_index_template": "custom map index labels are not served yet; tasks are named by their index.",
+}
+"""Airflow template context names headwater lacks, with what to do instead."""
+
+
+@functools.cache
+def strict_undefined() -> type[Any]:
+    """Jinja's StrictUndefined, whose message for an Airflow context name headwater lacks says so
+    (rather than ``'inlet_events' is undefined``, which reads like a typo)."""
+    import jinja2
+
+    class AirflowAwareUndefined(jinja2.StrictUndefined):
+        @property
+        def _undefined_message(self) -> str:
+            name = self._undefined_name
+            if self._undefined_obj is jinja2.utils.missing and isinstance(name, str) and name in UNSERVED_CONTEXT_NAMES:
+                return (
+                    f"headwater does not provide {name!r} in the template context (yet): {UNSERVED_CONTEXT_NAMES[name]}"
+                )
+            return str(super()._undefined_message)
+
+    return AirflowAwareUndefined
