@@ -23,13 +23,14 @@ BOOK_STYLE = """
             self.log.info("counting %d rows", len(rows))
             return len(rows)
 
-    def _inspect(**context: Context):
+    def _inspect(raw, **context: Context):
         ti = context["ti"]
         return {
             "is_context": isinstance(get_current_context(), Context),
             "is_ti": isinstance(ti, TaskInstance),
             "count": Counter().count([1, 2, 3]),
             "days_ago_hour": airflow.utils.dates.days_ago(1, hour=6).hour,
+            "raw": raw,
         }
 
     dag = DAG(
@@ -38,8 +39,10 @@ BOOK_STYLE = """
         schedule_interval="@daily",
         catchup=False,
     )
-    inspect = PythonOperator(task_id="inspect", python_callable=_inspect, dag=dag)
-    echo = BashOperator(task_id="echo", bash_command=literal("echo '{{ not rendered }}'"), dag=dag)
+    inspect = PythonOperator(
+        task_id="inspect", python_callable=_inspect, op_kwargs={"raw": literal("{{ ds }}")}, dag=dag
+    )
+    echo = BashOperator(task_id="echo", bash_command="echo $RAW", env={"RAW": literal("{{ ds }}")}, dag=dag)
     inspect >> echo
 """
 
@@ -47,7 +50,7 @@ BOOK_STYLE = """
 class TestBookStyle:
     def test_attribute_style_imports_and_helpers_run(self, write_dag, dags_test) -> None:
         """The whole file parses and runs: the callable sees a Context, a TaskInstance and a logger, and
-        the literal bash command reaches the shell untouched."""
+        literal values reach the callable and the shell untouched."""
         run = dags_test(write_dag(BOOK_STYLE))
 
         assert run.exit_code == 0, run.stderr
@@ -57,8 +60,9 @@ class TestBookStyle:
             "is_ti": True,
             "count": 3,
             "days_ago_hour": 6,
+            "raw": "{{ ds }}",
         }
-        assert run.json["xcoms"]["echo"]["return_value"] == "{{ not rendered }}"
+        assert run.json["xcoms"]["echo"]["return_value"] == "{{ ds }}"
 
 
 class TestNotServed:
