@@ -117,3 +117,14 @@ class TestNotServed:
         """Tools probing modules (`hasattr(m, "__file__")`) get the usual AttributeError, not an import failure."""
         proc = run_file(tmp_path, "import airflow\nprint(hasattr(airflow, '__wrapped__'))\n")
         assert proc.stdout.strip() == "False", proc.stderr
+
+    def test_find_spec_probing_answers_none_as_for_any_missing_module(self, tmp_path: Path) -> None:
+        """`importlib.util.find_spec("airflow.x")`, the is-this-provider-installed probe, gets None, not an error."""
+        proc = run_file(
+            tmp_path,
+            """
+            from importlib.util import find_spec
+            print(find_spec("airflow.sensors"), find_spec("airflow.utils.dates") is not None)
+            """,
+        )
+        assert proc.stdout.strip() == "None True", proc.stderr

@@ -37,9 +37,10 @@ def _importing_line() -> str:
     return "<unknown>"
 
 
-def _requested_module(found: str) -> str:
-    """The full module the import statement asked for (``found`` may be only its first missing parent)."""
-    requested = found
+def _requested_module(found: str) -> str | None:
+    """The full module the import statement being run asked for (``found`` may be only its first
+    missing parent); None when no import statement is running (``importlib.util.find_spec`` probing)."""
+    requested = None
     frame = sys._getframe(1)
     while frame is not None:
         if frame.f_code.co_name == "_find_and_load" and frame.f_code.co_filename.startswith("<frozen"):
@@ -95,8 +96,8 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname in MODULES:
             return importlib.util.spec_from_loader(fullname, self, is_package=True)
-        if fullname.startswith("airflow."):
-            requested = _requested_module(fullname)
+        requested = _requested_module(fullname) if fullname.startswith("airflow.") else None
+        if requested is not None:
             raise NotServedModule(not_served_message(requested), name=requested)
         return None
 

@@ -182,6 +182,13 @@ ALTERNATIVES: dict[str, str] = {
     "airflow.sdk.Variable": "Variables come with a later headwater release; pass the value as a DAG "
     "param or in the run's conf meanwhile.",
     "airflow.models.connection": "Connections come with a later headwater release.",
+    "airflow.sdk.Connection": "Connections come with a later headwater release.",
+    "airflow.sdk.BaseHook": "Hooks come with a later headwater release; call the client library from a "
+    "PythonOperator or @task meanwhile.",
+    "airflow.sdk.BaseSensorOperator": "Sensors come with a later headwater release; poll from a @task that "
+    "retries (retries=..., retry_delay=...) meanwhile.",
+    "airflow.sdk.PokeReturnValue": "Sensors come with a later headwater release.",
+    "airflow.sdk.Asset": "Assets come with a later headwater release; schedule on a cron or timedelta meanwhile.",
     "airflow.models.Connection": "Connections come with a later headwater release.",
     "airflow.hooks": "Hooks come with a later headwater release; call the client library from a "
     "PythonOperator or @task meanwhile.",
