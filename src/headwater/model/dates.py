@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from croniter import croniter
 from dateutil.relativedelta import relativedelta
@@ -142,8 +143,8 @@ def scale_time_units(time_seconds_arr: Sequence[float], unit: str) -> list[float
     return [seconds / factor for seconds in time_seconds_arr]
 
 
-def parse_execution_date(execution_date_str: str) -> dt.datetime:
-    """A logical date's text as an aware datetime (UTC when it names no zone)."""
+def parse_execution_date(execution_date_str: str) -> Any:
+    """A logical date's text as pendulum reads it: an aware DateTime (UTC when it names no zone)."""
     return timezone.parse(execution_date_str)
 
 

@@ -4,7 +4,7 @@ by default, naive ones made aware in the default zone (UTC: headwater has no oth
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 import pendulum
 from pendulum.tz.timezone import FixedTimezone, Timezone
@@ -13,7 +13,10 @@ utc = pendulum.UTC
 TIMEZONE: Timezone | FixedTimezone = utc
 """The zone naive datetimes are read in."""
 
-utc_epoch = dt.datetime(1970, 1, 1, tzinfo=utc)
+
+def utc_epoch() -> dt.datetime:
+    """The Unix epoch, aware in UTC."""
+    return dt.datetime(1970, 1, 1, tzinfo=utc)
 
 
 def is_localized(value: dt.datetime) -> bool:
@@ -37,9 +40,20 @@ def datetime(*args: Any, **kwargs: Any) -> dt.datetime:
     return dt.datetime(*args, **kwargs)
 
 
-def make_aware(value: dt.datetime, timezone: dt.tzinfo | None = None) -> dt.datetime:
-    """A naive ``value`` read as wall time in ``timezone`` (default UTC); an aware one is an error."""
+@overload
+def make_aware(value: None, timezone: dt.tzinfo | None = None) -> None: ...
+
+
+@overload
+def make_aware(value: dt.datetime, timezone: dt.tzinfo | None = None) -> dt.datetime: ...
+
+
+def make_aware(value: dt.datetime | None, timezone: dt.tzinfo | None = None) -> dt.datetime | None:
+    """A naive ``value`` read as wall time in ``timezone`` (default UTC); an aware one is an error. Of
+    an ambiguous wall time (clocks going back) it takes the later instant, as Airflow schedules."""
     zone = TIMEZONE if timezone is None else timezone
+    if value is None:
+        return None
     if is_localized(value):
         raise ValueError(f"make_aware expects a naive datetime, got {value}")
     value = value.replace(fold=1)
@@ -70,19 +84,17 @@ def coerce_datetime(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> p
     """``value`` as a pendulum DateTime; a naive one is read in ``tz`` (default UTC)."""
     if value is None:
         return None
-    if isinstance(value, pendulum.DateTime):
+    if isinstance(value, pendulum.DateTime) and is_localized(value):
         return value
     if not is_localized(value):
         value = make_aware(value, tz)
     return pendulum.instance(value)
 
 
-def parse(string: str, timezone: Any = None) -> pendulum.DateTime:
-    """An ISO 8601 (or looser) text as a pendulum DateTime, in the default zone when it names none."""
-    parsed = pendulum.parse(string, tz=timezone or TIMEZONE, strict=False)
-    if not isinstance(parsed, pendulum.DateTime):
-        raise ValueError(f"{string!r} is not a date-time")
-    return parsed
+def parse(string: str, timezone: Any = None, *, strict: bool = False) -> Any:
+    """An ISO 8601 text (or, unless ``strict``, any text dateutil reads) as pendulum reads it: a
+    DateTime in the default zone when it names none."""
+    return pendulum.parse(string, tz=timezone or TIMEZONE, strict=strict)
 
 
 def parse_timezone(name: str | int) -> Timezone | FixedTimezone:
@@ -99,3 +111,22 @@ def from_timestamp(timestamp: float, tz: Any = utc) -> pendulum.DateTime:
     """A POSIX timestamp as a pendulum DateTime in ``tz`` (default UTC; ``"local"`` for the machine's)."""
     zone = local_timezone() if tz == "local" else tz
     return pendulum.from_timestamp(timestamp, tz=utc).in_timezone(zone)
+
+
+_UNITS = (("years", "y"), ("months", "m"), ("days", "d"), ("hours", "h"), ("minutes", "M"), ("seconds", "s"))
+
+
+def td_format(td_object: dt.timedelta | float | None) -> str | None:
+    """A duration as Airflow shows it: whole units joined by colons (``1h:2M:32s``; ``M`` is minutes,
+    ``m`` months of 30 days), ``<1s`` below a second, None for no duration."""
+    if not td_object:
+        return None
+    seconds = int(td_object.total_seconds()) if isinstance(td_object, dt.timedelta) else int(td_object)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    months, days = divmod(days, 30)
+    years, months = divmod(months, 12)
+    values = (years, months, days, hours, minutes, secs)
+    parts = [f"{value}{letter}" for value, (_, letter) in zip(values, _UNITS, strict=True) if value >= 1]
+    return ":".join(parts) or "<1s"

@@ -189,6 +189,15 @@ class TestTimezone:
         assert timezone.parse("2024-01-02T03:04:05+02:00") == timezone.datetime(2024, 1, 2, 1, 4, 5)
         assert dates.parse_execution_date("2024-01-02") == timezone.datetime(2024, 1, 2)
 
+    def test_td_format_and_epoch(self) -> None:
+        """Durations print as Airflow's UI prints them; the epoch is aware UTC."""
+        assert timezone.td_format(dt.timedelta(seconds=3752)) == "1h:2M:32s"
+        assert timezone.td_format(86400 * 400) == "1y:1m:10d"
+        assert timezone.td_format(0.5) == "<1s"
+        assert timezone.td_format(None) is None
+        assert timezone.utc_epoch() == dt.datetime(1970, 1, 1, tzinfo=UTC)
+        assert timezone.make_aware(None) is None
+
     def test_is_localized_and_is_naive(self) -> None:
         """The two questions about an offset."""
         assert timezone.is_localized(timezone.datetime(2024, 1, 1))

@@ -80,6 +80,7 @@ _TIMEZONE = {
         "parse_timezone",
         "local_timezone",
         "from_timestamp",
+        "td_format",
     )
 }
 _WEEKDAY_ENUM = {"WeekDay": "headwater.model.weekday:WeekDay"}
