@@ -19,18 +19,18 @@ class WeekDay(enum.IntEnum):
     SUNDAY = 7
 
     @classmethod
-    def get_weekday_number(cls, week_day_str: str) -> int:
-        """The number of a day named in any case (``"monday"`` is 1)."""
+    def get_weekday_number(cls, week_day_str: str) -> WeekDay:
+        """The day named in any case (``"monday"`` is ``WeekDay.MONDAY``, equal to 1)."""
         try:
-            return cls[week_day_str.upper()].value
+            return cls[week_day_str.upper()]
         except KeyError:
             raise AttributeError(f'Invalid Week Day passed: "{week_day_str}"') from None
 
     @classmethod
-    def convert(cls, day: str | WeekDay) -> int:
-        """The number of a day given by name or as a WeekDay."""
+    def convert(cls, day: str | WeekDay) -> WeekDay:
+        """The day given by name or as a WeekDay."""
         if isinstance(day, WeekDay):
-            return day.value
+            return day
         return cls.get_weekday_number(day)
 
     @classmethod
@@ -38,7 +38,7 @@ class WeekDay(enum.IntEnum):
         """The numbers of one day or a collection of days; anything else is a TypeError."""
         if isinstance(week_day, (str, WeekDay)):
             return {cls.convert(week_day)}
-        if isinstance(week_day, (set, list, tuple, frozenset, dict)):
+        if isinstance(week_day, Iterable):
             return {cls.convert(day) for day in week_day}
         raise TypeError(
             f"Unsupported Type for week_day parameter: {type(week_day)}. "
