@@ -11,6 +11,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:days_ago.. is deprecated:Depreca
 BOOK_STYLE = """
     import airflow
     from airflow import DAG
+    from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.operators.bash import BashOperator
     from airflow.operators.python import PythonOperator, get_current_context
@@ -28,6 +29,7 @@ BOOK_STYLE = """
         return {
             "is_context": isinstance(get_current_context(), Context),
             "is_ti": isinstance(ti, TaskInstance),
+            "is_dag_run": isinstance(context["dag_run"], DagRun),
             "count": Counter().count([1, 2, 3]),
             "days_ago_hour": airflow.utils.dates.days_ago(1, hour=6).hour,
             "raw": raw,
@@ -58,6 +60,7 @@ class TestBookStyle:
         assert run.json["xcoms"]["inspect"]["return_value"] == {
             "is_context": True,
             "is_ti": True,
+            "is_dag_run": True,
             "count": 3,
             "days_ago_hour": 6,
             "raw": "{{ ds }}",

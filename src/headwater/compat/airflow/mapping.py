@@ -91,6 +91,7 @@ _CONTEXT = {
 }
 _LOGGING_MIXIN = {"LoggingMixin": "headwater.model.logging_mixin:LoggingMixin"}
 _TASK_INSTANCE = {"TaskInstance": "headwater.runtime.task_instance:RuntimeTaskInstance"}
+_DAG_RUN = {"DagRun": "headwater.runtime.context:DagRunView"}
 _EXCEPTIONS = {
     "AirflowException": "headwater.errors:HeadwaterError",
     "AirflowSkipException": "headwater.errors:SkipTask",
@@ -106,7 +107,8 @@ MODULES: dict[str, dict[str, str]] = {
         "AirflowException": "headwater.errors:HeadwaterError",
         "__version__": "headwater.compat.airflow.versions:AIRFLOW_VERSION",
     },
-    "airflow.models": {**_DAG, **_BASEOP, **_XCOM, **_PARAM, **_XCOMARG, **_TASK_INSTANCE},
+    "airflow.models": {**_DAG, **_BASEOP, **_XCOM, **_PARAM, **_XCOMARG, **_TASK_INSTANCE, **_DAG_RUN},
+    "airflow.models.dagrun": _DAG_RUN,
     "airflow.models.dag": _DAG,
     "airflow.models.baseoperator": _BASEOP,
     "airflow.models.xcom": _XCOM,
@@ -211,6 +213,10 @@ ALTERNATIVES: dict[str, str] = {
     "next to headwater meanwhile.",
     "airflow.operators.python.ExternalPythonOperator": "use PythonOperator, or a BashOperator that runs "
     "the other interpreter, meanwhile.",
+    "airflow.configuration": "headwater reads its own settings (headwater.toml, HEADWATER__SECTION__KEY); "
+    "give a DAG what it needs through params or the environment.",
+    "airflow.settings": "headwater does not expose its metadata database or settings to DAG files.",
+    "airflow.utils.session": "headwater does not expose its metadata database to DAG files.",
     "airflow.operators.subdag": "SubDAGs were removed in Airflow 3; use airflow.utils.task_group.TaskGroup.",
     "airflow.operators.email": "use a PythonOperator that sends through smtplib meanwhile.",
 }
