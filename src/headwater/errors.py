@@ -10,6 +10,7 @@
     ├── DagImportError (ImportError)           a DAG file raised while being imported
     ├── NotServedModule (ModuleNotFoundError)  a DAG file imports an Airflow module headwater does not serve
     ├── NotServedName (ImportError)            a DAG file imports an Airflow name headwater does not serve
+    ├── NotServedAttribute (AttributeError)    a DAG file reads such a name as a module attribute
     ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
     │   └── ConfTooLarge                       a run conf above ``[core] max_conf_bytes``
     ├── InvalidRunId (ValueError)              a run id not matching ``[scheduler] allowed_run_id_pattern``
@@ -147,6 +148,11 @@ class NotServedModule(HeadwaterError, ModuleNotFoundError):
 
 class NotServedName(HeadwaterError, ImportError):
     """A name of a served ``airflow.*`` module that headwater does not serve (also an ImportError)."""
+
+
+class NotServedAttribute(HeadwaterError, AttributeError):
+    """The same, read as an attribute (``airflow.models.Variable``): an AttributeError, so ``hasattr`` and
+    ``getattr(module, name, default)`` feature checks keep working."""
 
 
 class TaskError(HeadwaterError):

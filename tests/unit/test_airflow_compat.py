@@ -128,3 +128,26 @@ class TestNotServed:
             """,
         )
         assert proc.stdout.strip() == "None True", proc.stderr
+
+    def test_feature_checks_with_getattr_and_hasattr_answer_no(self, tmp_path: Path) -> None:
+        """`getattr(module, "X", None)` / `hasattr` probes get the default / False; a multi-line
+        `from ... import (...)` of a missing name is an ImportError naming the statement's line."""
+        proc = run_file(
+            tmp_path,
+            """
+            import airflow.models
+            import airflow.operators.python as python
+            print(getattr(python, "PythonVirtualenvOperator", None), hasattr(airflow.models, "Variable"))
+            try:
+                from airflow.models import (
+                    DAG,
+                    Variable,
+                )
+            except ImportError as err:
+                print(type(err).__name__)
+                print(err)
+            """,
+        )
+        lines = proc.stdout.splitlines()
+        assert lines[:2] == ["None False", "NotServedName"], proc.stderr
+        assert f"(yet); imported at {tmp_path / 'my_dag.py'}:6. Instead: Variables" in lines[2]

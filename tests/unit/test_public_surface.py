@@ -56,17 +56,17 @@ class TestAirflowCompatibility:
         assert proc.returncode == 0, proc.stderr
 
     def test_an_unmapped_name_says_it_is_not_provided(self) -> None:
-        """Asking a served module for a name the map lacks raises an ImportError naming the name, the
-        line that asked and what to use instead."""
+        """Reading a name the map lacks from a served module raises an AttributeError naming the name, the
+        line that read it and what to use instead (importing it is an ImportError: test_airflow_compat)."""
         code = (
             "import headwater.compat.airflow as c; c.install()\n"
             "import airflow.operators.python as p\n"
-            "try:\n    p.PythonVirtualenvOperator\nexcept ImportError as e:\n    print(type(e).__name__, e)\n"
+            "try:\n    p.PythonVirtualenvOperator\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         assert proc.stdout == (
-            "NotServedName headwater does not provide airflow.operators.python.PythonVirtualenvOperator (yet); "
-            "imported at <string>:4. Instead: use PythonOperator with the packages installed next to headwater "
+            "NotServedAttribute headwater does not provide airflow.operators.python.PythonVirtualenvOperator (yet); "
+            "read at <string>:4. Instead: use PythonOperator with the packages installed next to headwater "
             "meanwhile.\n"
         )
 

@@ -10,6 +10,7 @@ that asked and what to use instead. It does nothing when Airflow is installed.
 
 from __future__ import annotations
 
+import dis
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -21,9 +22,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from headwater.compat.airflow.mapping import ALTERNATIVES, MODULES
-from headwater.errors import NotServedModule, NotServedName
+from headwater.errors import NotServedAttribute, NotServedModule, NotServedName
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
+_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
+
+
+def _asked_by_from_import() -> bool:
+    """True when the attribute lookup in progress is a ``from module import name`` statement."""
+    caller = sys._getframe(2)
+    return caller.f_lasti >= 0 and caller.f_code.co_code[caller.f_lasti] == _IMPORT_FROM
 
 
 def _importing_line() -> str:
@@ -61,9 +69,9 @@ def _alternative(name: str) -> str:
     return "see the README's table of served Airflow modules for what headwater provides."
 
 
-def not_served_message(name: str) -> str:
-    """The sentence every not-served error starts with."""
-    return f"headwater does not provide {name} (yet); imported at {_importing_line()}. Instead: {_alternative(name)}"
+def not_served_message(name: str, used: str = "imported") -> str:
+    """The sentence every not-served error says: the name, where it was asked for, what to use instead."""
+    return f"headwater does not provide {name} (yet); {used} at {_importing_line()}. Instead: {_alternative(name)}"
 
 
 class _AirflowModule(types.ModuleType):
@@ -83,7 +91,9 @@ class _AirflowModule(types.ModuleType):
                 return importlib.import_module(submodule)
             if attr.startswith("__"):
                 raise AttributeError(f"module {self.__name__!r} has no attribute {attr!r}")
-            raise NotServedName(not_served_message(submodule), name=self.__name__)
+            if _asked_by_from_import():
+                raise NotServedName(not_served_message(submodule), name=self.__name__)
+            raise NotServedAttribute(not_served_message(submodule, used="read"), name=attr, obj=self)
         module_name, _, name = target.partition(":")
         value = getattr(importlib.import_module(module_name), name)
         setattr(self, attr, value)
