@@ -8,6 +8,9 @@
     │   └── UnknownTriggerRule                 a trigger rule that does not exist
     ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
     ├── DagImportError (ImportError)           a DAG file raised while being imported
+    ├── NotServedModule (ModuleNotFoundError)  a DAG file imports an Airflow module headwater does not serve
+    ├── NotServedName (ImportError)            a DAG file imports an Airflow name headwater does not serve
+    ├── NotServedAttribute (AttributeError)    a DAG file reads such a name as a module attribute
     ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
     │   └── ConfTooLarge                       a run conf above ``[core] max_conf_bytes``
     ├── InvalidRunId (ValueError)              a run id not matching ``[scheduler] allowed_run_id_pattern``
@@ -17,6 +20,7 @@
         ├── UnknownBranchTarget (ValueError)   a branch returned an id that is no task of the DAG
         ├── XComSerializationError (TypeError) an XCom value the serializer cannot store
         ├── XComNotFound (KeyError)            an argument names an XCom key that was never pushed
+        ├── NotServedInTemplate                a template reads an Airflow name headwater does not serve
         ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
         └── FailTask                           the task fails now, no retry (AirflowFailException)
 
@@ -137,8 +141,26 @@ class ConfigError(HeadwaterError, ValueError):
     """Raised when a configuration value cannot be used."""
 
 
+class NotServedModule(HeadwaterError, ModuleNotFoundError):
+    """An ``airflow.*`` module headwater does not serve; an ImportError, so ``try/except ImportError``
+    fallbacks in DAG files keep working."""
+
+
+class NotServedName(HeadwaterError, ImportError):
+    """A name of a served ``airflow.*`` module that headwater does not serve (also an ImportError)."""
+
+
+class NotServedAttribute(HeadwaterError, AttributeError):
+    """The same, read as an attribute (``airflow.models.Variable``): an AttributeError, so ``hasattr`` and
+    ``getattr(module, name, default)`` feature checks keep working."""
+
+
 class TaskError(HeadwaterError):
     """Base of errors raised while a task instance runs."""
+
+
+class NotServedInTemplate(TaskError):
+    """A template reads an Airflow context name headwater does not serve yet (``var``, ``conn``)."""
 
 
 class SkipTask(TaskError):

@@ -268,3 +268,41 @@ class TestDagId:
 
         assert run.exit_code == 2
         assert run.stderr == f"Error: {path} holds several DAGs ('first', 'second'); pick one with --dag-id.\n"
+
+
+CLOCK_DAG = """
+import datetime as dt
+import time
+
+import pendulum
+
+from headwater import DAG
+from headwater.operators.python import PythonOperator
+
+PARSED_AT = (pendulum.now("UTC").isoformat(), dt.datetime.now(dt.timezone.utc).isoformat(), time.time())
+
+
+def clocks():
+    return {"parsed": PARSED_AT, "ran": [pendulum.now("UTC").isoformat(), time.time()]}
+
+
+with DAG("clocks", start_date=dt.datetime(2024, 1, 1), schedule=None):
+    PythonOperator(task_id="clocks", python_callable=clocks)
+"""
+
+
+def test_now_moves_the_whole_process_clock_parse_included(write_dag, dags_test) -> None:
+    """Given --now, when a DAG file reads the clock while it is parsed and its task reads it while it runs,
+    then both see that moment (ticking on from it), through pendulum, datetime and time alike."""
+    import pendulum
+
+    run = dags_test(write_dag(CLOCK_DAG), "--json", "--now", "2024-01-05T12:00:00+00:00")
+
+    value = run.json["xcoms"]["clocks"]["return_value"]
+    start = pendulum.datetime(2024, 1, 5, 12)
+    parsed_pendulum, parsed_datetime, parsed_time = value["parsed"]
+    ran_pendulum, ran_time = value["ran"]
+    for seen in (parsed_pendulum, parsed_datetime, ran_pendulum):
+        assert 0 <= (pendulum.parse(seen) - start).total_seconds() < 60, seen
+    for seen in (parsed_time, ran_time):
+        assert 0 <= seen - start.timestamp() < 60, seen

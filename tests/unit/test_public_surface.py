@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,14 +56,47 @@ class TestAirflowCompatibility:
         assert proc.returncode == 0, proc.stderr
 
     def test_an_unmapped_name_says_it_is_not_provided(self) -> None:
-        """Asking for a name the map lacks raises AttributeError that names the import."""
+        """Reading a name the map lacks from a served module raises an AttributeError naming the name, the
+        line that read it and what to use instead (importing it is an ImportError: test_airflow_compat)."""
         code = (
             "import headwater.compat.airflow as c; c.install()\n"
             "import airflow.operators.python as p\n"
-            "try:\n    p.PythonVirtualenvOperator\nexcept AttributeError as e:\n    print(e)\n"
+            "try:\n    p.PythonVirtualenvOperator\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         assert proc.stdout == (
-            "airflow.operators.python.PythonVirtualenvOperator is not provided by headwater's Airflow compatibility "
-            "layer; use headwater's own equivalent, or open an issue naming the import you need.\n"
+            "NotServedAttribute headwater does not provide airflow.operators.python.PythonVirtualenvOperator (yet); "
+            "read at <string>:4. Instead: use PythonOperator with the packages installed next to headwater "
+            "meanwhile.\n"
         )
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+_START, _END = "<!-- airflow-modules:start -->", "<!-- airflow-modules:end -->"
+
+
+def _coverage_table() -> str:
+    """The README's table of served Airflow modules, made from the compatibility map."""
+    rows = ["| Airflow module | names headwater serves |", "|---|---|"]
+    for module in sorted(MODULES):
+        names = sorted(name for name in MODULES[module] if not name.startswith("__"))
+        children = sorted(m.rpartition(".")[2] for m in MODULES if m.rpartition(".")[0] == module)
+        cell = ", ".join(f"`{name}`" for name in names)
+        if children:
+            cell += ("; " if cell else "") + "modules " + ", ".join(f"`{child}`" for child in children)
+        rows.append(f"| `{module}` | {cell} |")
+    return "\n".join(rows)
+
+
+class TestReadmeCoverageTable:
+    def test_readme_lists_every_served_airflow_module(self) -> None:
+        """The README's table of Airflow import paths is the compatibility map's; rewrite it with
+        HEADWATER_WRITE_README=1, or paste the table printed on failure."""
+        text = README.read_text()
+        head, rest = text.split(_START, 1)
+        _, tail = rest.split(_END, 1)
+        wanted = f"{head}{_START}\n{_coverage_table()}\n{_END}{tail}"
+        if text != wanted and os.environ.get("HEADWATER_WRITE_README") == "1":
+            README.write_text(wanted)
+            return
+        assert text == wanted, f"README's Airflow module table is out of date; paste this:\n\n{_coverage_table()}\n"

@@ -9,6 +9,7 @@ import contextlib
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -103,7 +104,11 @@ _MARKS = {
     type=click.Choice(["scheduled", "manual"]),
     help="Create the run the scheduler (scheduled) or a trigger (manual) would; default: like `airflow dags test`.",
 )
-@click.option("--now", "now_", help="The wall clock the run sees (ISO 8601); default: the real clock.")
+@click.option(
+    "--now",
+    "now_",
+    help="The wall clock the whole run sees, parse included, ticking from it (ISO 8601); default: the real clock.",
+)
 @click.option("--conf", help="Run conf as a JSON object.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's states and XComs as JSON on stdout.")
 def test_dag(
@@ -139,7 +144,7 @@ def test_dag(
         click.echo(f"Replacing the earlier run {run_id!r} of this DAG and logical date.", err=True)
 
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), _clock_at(now):
             result = run_dag_test(
                 settings,
                 target,
@@ -160,6 +165,19 @@ def test_dag(
         click.echo(f"DAG run {run.run_id} of {run.dag_id}: {run.state.value} ({run.reason})")
     if result.failed:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _clock_at(now: Any) -> Iterator[None]:
+    """With ``--now``, the whole process's clock (``time.time``, ``datetime.now``, ``pendulum.now``) starts
+    at that moment and ticks from it, from the parse of the DAG file on, as Airflow's would have then."""
+    if now is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(now, tick=True):
+        yield
 
 
 @dags.command("list")

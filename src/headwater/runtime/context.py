@@ -12,6 +12,7 @@ import pendulum
 from headwater.model.params import Param
 from headwater.model.timetables import DataInterval
 from headwater.runtime import macros
+from headwater.runtime.unserved import template_stand_ins
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -119,16 +120,21 @@ def _run_context(env: RunEnvironment) -> dict[str, Any]:
         "prev_execution_date_success": prev.logical_date if prev else None,
         "conf": env.settings,
         "macros": macros,
-        "var": {"value": {}, "json": {}},
+        **template_stand_ins(),
         "inlets": [],
         "outlets": [],
         "test_mode": False,
     }
 
 
-def task_context(env: RunEnvironment, task: BaseOperator, ti: Any) -> dict[str, Any]:
+class Context(dict[str, Any]):
+    """The mapping a task receives (``**context``, ``get_current_context()``); a plain dict that
+    Airflow-style type hints (``context: Context``) and ``isinstance`` checks can name."""
+
+
+def task_context(env: RunEnvironment, task: BaseOperator, ti: Any) -> Context:
     """The context for one task instance: the run's part plus the task's own entries."""
-    context = dict(env.base_context())
+    context = Context(env.base_context())
     params = env.params
     own = getattr(task, "_own_params", None)
     if own:

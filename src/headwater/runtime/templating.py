@@ -8,9 +8,11 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from headwater.model.literal import LiteralValue
 from headwater.model.mapping import MappedArgument
 from headwater.model.params import DagParam
 from headwater.model.xcomarg import XComArg
+from headwater.runtime.unserved import strict_undefined
 
 if TYPE_CHECKING:
     import jinja2
@@ -50,7 +52,7 @@ def environment(dag: DAG) -> jinja2.Environment:
     searchpath += dag.template_searchpath
     options: dict[str, Any] = {
         "loader": jinja2.FileSystemLoader(searchpath),
-        "undefined": dag.template_undefined or jinja2.StrictUndefined,
+        "undefined": dag.template_undefined or strict_undefined(),
         "extensions": ["jinja2.ext.do"],
         "cache_size": 0,
     }
@@ -70,6 +72,8 @@ def render_value(
     id is in ``keep`` (values that came from upstream outputs) are passed as they are."""
     if keep and id(value) in keep:
         return value
+    if isinstance(value, LiteralValue):
+        return value.value
     if isinstance(value, str):
         if any(value.endswith(ext) for ext in task.template_ext):
             return environment(dag).get_template(value).render(**context)

@@ -49,15 +49,72 @@ _STATE = {
     "State": "headwater.model.states:TaskState",
 }
 _XCOMARG = {"XComArg": "headwater.model.xcomarg:XComArg"}
+_DATES = {
+    name: f"headwater.model.dates:{name}"
+    for name in (
+        "days_ago",
+        "date_range",
+        "round_time",
+        "infer_time_unit",
+        "scale_time_units",
+        "cron_presets",
+        "parse_execution_date",
+        "datetime_to_nano",
+    )
+}
+_TIMEZONE = {
+    name: f"headwater.model.timezone:{name}"
+    for name in (
+        "utc",
+        "TIMEZONE",
+        "utc_epoch",
+        "is_localized",
+        "is_naive",
+        "utcnow",
+        "datetime",
+        "make_aware",
+        "make_naive",
+        "convert_to_utc",
+        "coerce_datetime",
+        "parse",
+        "parse_timezone",
+        "local_timezone",
+        "from_timestamp",
+        "td_format",
+    )
+}
+_WEEKDAY_ENUM = {"WeekDay": "headwater.model.weekday:WeekDay"}
+_LITERAL = {"literal": "headwater.model.literal:literal", "LiteralValue": "headwater.model.literal:LiteralValue"}
+_CONTEXT = {
+    "Context": "headwater.runtime.context:Context",
+    "get_current_context": "headwater.runtime.current:get_current_context",
+}
+_LOGGING_MIXIN = {"LoggingMixin": "headwater.model.logging_mixin:LoggingMixin"}
+_TASK_INSTANCE = {"TaskInstance": "headwater.runtime.task_instance:RuntimeTaskInstance"}
+_DAG_RUN = {"DagRun": "headwater.runtime.context:DagRunView"}
+_EXCEPTIONS = {
+    "AirflowException": "headwater.errors:HeadwaterError",
+    "AirflowSkipException": "headwater.errors:SkipTask",
+    "AirflowFailException": "headwater.errors:FailTask",
+    "DuplicateTaskIdFound": "headwater.errors:DuplicateTaskIdError",
+    "AirflowDagCycleException": "headwater.errors:CycleError",
+}
 
 MODULES: dict[str, dict[str, str]] = {
-    "airflow": {**_DAG, **_DECORATORS, "__version__": "headwater.compat.airflow.versions:AIRFLOW_VERSION"},
-    "airflow.models": {**_DAG, **_BASEOP, **_XCOM, **_PARAM, **_XCOMARG},
+    "airflow": {
+        **_DAG,
+        **_DECORATORS,
+        "AirflowException": "headwater.errors:HeadwaterError",
+        "__version__": "headwater.compat.airflow.versions:AIRFLOW_VERSION",
+    },
+    "airflow.models": {**_DAG, **_BASEOP, **_XCOM, **_PARAM, **_XCOMARG, **_TASK_INSTANCE, **_DAG_RUN},
+    "airflow.models.dagrun": _DAG_RUN,
     "airflow.models.dag": _DAG,
     "airflow.models.baseoperator": _BASEOP,
     "airflow.models.xcom": _XCOM,
     "airflow.models.param": _PARAM,
     "airflow.models.xcom_arg": _XCOMARG,
+    "airflow.models.taskinstance": _TASK_INSTANCE,
     "airflow.operators": {},
     "airflow.operators.python": _PYTHON,
     "airflow.operators.python_operator": _PYTHON,
@@ -71,19 +128,20 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.operators.datetime": _DATETIME,
     "airflow.operators.weekday": _WEEKDAY,
     "airflow.decorators": _DECORATORS,
-    "airflow.exceptions": {
-        "AirflowException": "headwater.errors:HeadwaterError",
-        "AirflowSkipException": "headwater.errors:SkipTask",
-        "AirflowFailException": "headwater.errors:FailTask",
-        "DuplicateTaskIdFound": "headwater.errors:DuplicateTaskIdError",
-        "AirflowDagCycleException": "headwater.errors:CycleError",
-    },
+    "airflow.exceptions": _EXCEPTIONS,
     "airflow.utils": {},
     "airflow.utils.trigger_rule": _TRIGGER,
     "airflow.utils.task_group": _TASKGROUP,
     "airflow.utils.edgemodifier": _LABEL,
     "airflow.utils.state": _STATE,
     "airflow.utils.helpers": _CHAIN,
+    "airflow.utils.dates": _DATES,
+    "airflow.utils.timezone": _TIMEZONE,
+    "airflow.utils.weekday": _WEEKDAY_ENUM,
+    "airflow.utils.template": _LITERAL,
+    "airflow.utils.context": _CONTEXT,
+    "airflow.utils.log": {},
+    "airflow.utils.log.logging_mixin": _LOGGING_MIXIN,
     "airflow.sdk": {
         **_DAG,
         **_DECORATORS,
@@ -93,8 +151,25 @@ MODULES: dict[str, dict[str, str]] = {
         **_LABEL,
         **_XCOMARG,
         **_TRIGGER,
-        "get_current_context": "headwater.runtime.current:get_current_context",
+        **_CONTEXT,
+        **_WEEKDAY_ENUM,
+        "literal": "headwater.model.literal:literal",
+        "TaskInstanceState": "headwater.model.states:TaskState",
+        "DagRunState": "headwater.model.states:DagRunState",
     },
+    "airflow.sdk.exceptions": _EXCEPTIONS,
+    "airflow.sdk.timezone": _TIMEZONE,
+    "airflow.sdk.definitions": {},
+    "airflow.sdk.definitions.context": _CONTEXT,
+    "airflow.sdk.definitions.dag": {**_DAG, "dag": "headwater.model.dag:dag"},
+    "airflow.sdk.definitions.baseoperator": _BASEOP,
+    "airflow.sdk.definitions.param": _PARAM,
+    "airflow.sdk.definitions.taskgroup": _TASKGROUP,
+    "airflow.sdk.definitions.edges": _LABEL,
+    "airflow.sdk.definitions.xcom_arg": _XCOMARG,
+    "airflow.sdk.definitions.template": _LITERAL,
+    "airflow.sdk.bases": {},
+    "airflow.sdk.bases.operator": _BASEOP,
     "airflow.providers": {},
     "airflow.providers.standard": {},
     "airflow.providers.standard.operators": {},
@@ -107,3 +182,42 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers.standard.operators.weekday": _WEEKDAY,
     "airflow.providers.standard.utils": {},
 }
+
+ALTERNATIVES: dict[str, str] = {
+    "airflow.models.variable": "Variables come with a later headwater release; pass the value as a DAG "
+    "param or in the run's conf meanwhile.",
+    "airflow.models.Variable": "Variables come with a later headwater release; pass the value as a DAG "
+    "param or in the run's conf meanwhile.",
+    "airflow.sdk.Variable": "Variables come with a later headwater release; pass the value as a DAG "
+    "param or in the run's conf meanwhile.",
+    "airflow.models.connection": "Connections come with a later headwater release.",
+    "airflow.sdk.Connection": "Connections come with a later headwater release.",
+    "airflow.sdk.BaseHook": "Hooks come with a later headwater release; call the client library from a "
+    "PythonOperator or @task meanwhile.",
+    "airflow.sdk.BaseSensorOperator": "Sensors come with a later headwater release; poll from a @task that "
+    "retries (retries=..., retry_delay=...) meanwhile.",
+    "airflow.sdk.PokeReturnValue": "Sensors come with a later headwater release.",
+    "airflow.sdk.Asset": "Assets come with a later headwater release; schedule on a cron or timedelta meanwhile.",
+    "airflow.models.Connection": "Connections come with a later headwater release.",
+    "airflow.hooks": "Hooks come with a later headwater release; call the client library from a "
+    "PythonOperator or @task meanwhile.",
+    "airflow.sensors": "Sensors come with a later headwater release; poll from a @task that retries "
+    "(retries=..., retry_delay=...) meanwhile.",
+    "airflow.providers.standard.sensors": "Sensors come with a later headwater release; poll from a @task "
+    "that retries (retries=..., retry_delay=...) meanwhile.",
+    "airflow.datasets": "Datasets come with a later headwater release; schedule on a cron or timedelta meanwhile.",
+    "airflow.providers": "Provider packages are not served; call the service's client library from a "
+    "PythonOperator or @task.",
+    "airflow.operators.trigger_dagrun": "Cross-DAG operators come with a later headwater release.",
+    "airflow.operators.python.PythonVirtualenvOperator": "use PythonOperator with the packages installed "
+    "next to headwater meanwhile.",
+    "airflow.operators.python.ExternalPythonOperator": "use PythonOperator, or a BashOperator that runs "
+    "the other interpreter, meanwhile.",
+    "airflow.configuration": "headwater reads its own settings (headwater.toml, HEADWATER__SECTION__KEY); "
+    "give a DAG what it needs through params or the environment.",
+    "airflow.settings": "headwater does not expose its metadata database or settings to DAG files.",
+    "airflow.utils.session": "headwater does not expose its metadata database to DAG files.",
+    "airflow.operators.subdag": "SubDAGs were removed in Airflow 3; use airflow.utils.task_group.TaskGroup.",
+    "airflow.operators.email": "use a PythonOperator that sends through smtplib meanwhile.",
+}
+"""For names headwater does not serve: what to use instead, keyed by the name or a module prefix."""
