@@ -53,7 +53,7 @@ class TestBookStyle:
     def test_attribute_style_imports_and_helpers_run(self, write_dag, dags_test) -> None:
         """The whole file parses and runs: the callable sees a Context, a TaskInstance and a logger, and
         literal values reach the callable and the shell untouched."""
-        run = dags_test(write_dag(BOOK_STYLE))
+        run = dags_test(write_dag(BOOK_STYLE), "--now", "2024-01-05T12:00:00+00:00")  # days_ago(3): Jan 2
 
         assert run.exit_code == 0, run.stderr
         assert run.tasks() == {"inspect": "success", "echo": "success"}
