@@ -20,6 +20,9 @@
         ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
         └── FailTask                           the task fails now, no retry (AirflowFailException)
 
+Warnings: ``RemovedInAirflow3Warning`` (DeprecationWarning) for what Airflow 2 deprecates, and
+``IgnoredArgumentWarning`` (UserWarning) for an argument Airflow accepts that headwater does not act on.
+
 Each message names the DAG, the task, what happened and the fix.
 """
 
@@ -228,3 +231,14 @@ class XComReadError(TaskError, ValueError):
 
     def __init__(self, dag_id: str, task_id: str, key: str, detail: str) -> None:
         super().__init__(f"DAG {dag_id!r}: cannot read XCom {key!r} of task {task_id!r}: {detail}.")
+
+
+# -- warnings ---------------------------------------------------------------------------------------
+
+
+class RemovedInAirflow3Warning(DeprecationWarning):
+    """A name Airflow 2 deprecated (Airflow's own category): it still works, Airflow 3 removes it."""
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """A DAG or task argument Airflow accepts that headwater accepts too but does not act on."""

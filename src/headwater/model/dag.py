@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.errors import CycleError, DuplicateTaskIdError
 from headwater.model import context_stack
+from headwater.model.dag_schedule import DagScheduleQueries
 from headwater.model.ids import check_dag_id
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
@@ -48,7 +50,7 @@ _IGNORED_DAG_ARGS = frozenset(
 )
 
 
-class DAG:
+class DAG(DagScheduleQueries):
     """A pipeline: use as ``with DAG(...) as dag:`` or through ``@dag``."""
 
     def __init__(
@@ -140,6 +142,28 @@ class DAG:
     @property
     def leaves(self) -> list[BaseOperator]:
         return [t for t in self.task_dict.values() if not t.downstream_task_ids]
+
+    @property
+    def owner(self) -> str:
+        """The owners of the DAG's tasks, comma-separated (each once, in no fixed order, as in Airflow)."""
+        return ", ".join({t.owner for t in self.task_dict.values()})
+
+    def topological_sort(self, include_subdag_tasks: bool = False) -> tuple[BaseOperator, ...]:
+        """The tasks, each after all its upstreams (Airflow 2 keeps it, pointing to the task group's)."""
+        return tuple(self.task_dict[t] for t in self.topological_order())
+
+    def partial_subset(
+        self,
+        task_ids_or_regex: str | re.Pattern[str] | Iterable[str],
+        include_downstream: bool = False,
+        include_upstream: bool = True,
+        include_direct_upstream: bool = False,
+    ) -> DAG:
+        """A copy of this DAG holding the matching tasks (a regex searched in each id, or a list of ids) and,
+        as asked, everything upstream or downstream of them; dependencies outside the subset are cut."""
+        from headwater.model.dag_subset import subset_of
+
+        return subset_of(self, task_ids_or_regex, include_downstream, include_upstream, include_direct_upstream)
 
     def has_task(self, task_id: str) -> bool:
         return task_id in self.task_dict

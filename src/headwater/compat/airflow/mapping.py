@@ -77,6 +77,7 @@ MODULES: dict[str, dict[str, str]] = {
         "AirflowFailException": "headwater.errors:FailTask",
         "DuplicateTaskIdFound": "headwater.errors:DuplicateTaskIdError",
         "AirflowDagCycleException": "headwater.errors:CycleError",
+        "RemovedInAirflow3Warning": "headwater.errors:RemovedInAirflow3Warning",
     },
     "airflow.utils": {},
     "airflow.utils.trigger_rule": _TRIGGER,
