@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -123,6 +124,7 @@ class BaseOperator(DependencyMixin):
         on_execute_callback: Callback | list[Callback] | None = None,
         dag: DAG | None = None,
         task_group: TaskGroup | None = None,
+        logger_name: str | None = None,
         _hw_unmapped_from: Any = None,
         **kwargs: Any,
     ) -> None:
@@ -146,6 +148,7 @@ class BaseOperator(DependencyMixin):
             )
         self.owner = owner
         self.email = email
+        self._logger_name = logger_name
         self.retries = int(retries or 0)
         self.retry_delay = retry_delay if isinstance(retry_delay, timedelta) else timedelta(seconds=retry_delay)
         self.retry_exponential_backoff = retry_exponential_backoff
@@ -228,6 +231,24 @@ class BaseOperator(DependencyMixin):
         return copy.copy(self)
 
     # -- what Airflow code reads off a task -------------------------------------------------
+
+    @property
+    def log(self) -> logging.Logger:
+        """The operator's logger, named as Airflow names it (``airflow.task.operators.<module>.<Class>``, or
+        ``airflow.task.operators.<logger_name>``): what it logs lands in the task's log."""
+        chosen: logging.Logger | None = self.__dict__.get("_log")
+        if chosen is not None:
+            return chosen
+        name = self.__dict__.get("_logger_name") or f"{type(self).__module__}.{type(self).__name__}"
+        return logging.getLogger(f"airflow.task.operators.{name}")
+
+    @log.setter
+    def log(self, logger: logging.Logger) -> None:
+        self.__dict__["_log"] = logger
+
+    @classmethod
+    def logger(cls) -> logging.Logger:
+        return logging.getLogger(f"airflow.task.operators.{cls.__module__}.{cls.__name__}")
 
     @property
     def params(self) -> dict[str, Any]:

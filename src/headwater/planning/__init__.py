@@ -12,6 +12,7 @@ from headwater.planning.admission import (
     WeightInput,
     admission_order,
     admit,
+    dag_priority_weights,
     priority_weights,
 )
 from headwater.planning.counts import UpstreamCounts, count_states
@@ -72,6 +73,7 @@ __all__ = [
     "branch_skips",
     "branch_targets",
     "count_states",
+    "dag_priority_weights",
     "evaluate",
     "expansion_keys",
     "expansion_outcome",

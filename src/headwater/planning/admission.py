@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headwater.model.dag import DAG
 
 WEIGHT_RULES: tuple[str, ...] = ("absolute", "downstream", "upstream")
 """Airflow's built-in ``weight_rule`` values."""
@@ -57,6 +61,21 @@ def priority_weights(tasks: Mapping[str, WeightInput]) -> dict[str, int]:
         total = task.priority_weight + (sums[task.weight_rule][task_id] if task.weight_rule in sums else 0)
         totals[task_id] = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, total))
     return totals
+
+
+def dag_priority_weights(dag: DAG) -> dict[str, int]:
+    """``priority_weights`` of every task of ``dag`` (what the scheduler stores and ``ti.priority_weight`` reads)."""
+    return priority_weights(
+        {
+            task_id: WeightInput(
+                task.priority_weight,
+                str(getattr(task.weight_rule, "value", task.weight_rule)),
+                tuple(task.upstream_task_ids),
+                tuple(task.downstream_task_ids),
+            )
+            for task_id, task in dag.task_dict.items()
+        }
+    )
 
 
 def _relative_sums(tasks: Mapping[str, WeightInput], *, upstream: bool) -> dict[str, int]:

@@ -35,8 +35,6 @@ def every_five_hours() -> DAG:
     return dag
 
 
-
-
 class TestDeprecatedScheduleMethods:
     def test_following_and_previous_schedule_on_a_cron(self) -> None:
         dag = chain_dag()
