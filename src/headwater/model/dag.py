@@ -5,15 +5,17 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from headwater.errors import CycleError, DuplicateTaskIdError
+from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning
 from headwater.model import context_stack
 from headwater.model.dag_schedule import DagScheduleQueries
 from headwater.model.ids import check_dag_id
+from headwater.model.ignored_args import IGNORED_DAG_ARGS, KEPT_DAG_ARGS, announce_ignored
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
@@ -29,25 +31,16 @@ class _NotSet:
 
 NOTSET: Any = _NotSet()
 
-_IGNORED_DAG_ARGS = frozenset(
-    {
-        "access_control",
-        "owner_links",
-        "jinja_environment_kwargs",
-        "concurrency",
-        "sla_miss_callback",
-        "default_view",
-        "orientation",
-        "auto_register",
-        "fail_stop",
-        "dag_display_name",
-        "fileloc",
-        "full_filepath",
-        "timetable",
-        "dataset_triggers",
-        "max_consecutive_failed_dag_runs",
-    }
-)
+
+def _deprecated_concurrency(concurrency: int | None) -> int | None:
+    """Airflow 2 still takes ``concurrency`` for ``max_active_tasks``, with a deprecation warning."""
+    if concurrency:
+        warnings.warn(
+            "The 'concurrency' parameter is deprecated. Please use 'max_active_tasks'.",
+            RemovedInAirflow3Warning,
+            stacklevel=3,
+        )
+    return concurrency
 
 
 class DAG(DagScheduleQueries):
@@ -79,10 +72,12 @@ class DAG(DagScheduleQueries):
         is_paused_upon_creation: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = set(kwargs) - _IGNORED_DAG_ARGS
+        max_active_tasks = _deprecated_concurrency(kwargs.pop("concurrency", None)) or max_active_tasks
+        unknown = set(kwargs) - set(IGNORED_DAG_ARGS) - KEPT_DAG_ARGS
         if unknown:
             raise TypeError(f"DAG {dag_id!r} got unexpected arguments {sorted(unknown)}; check their spelling.")
         self.dag_id = check_dag_id(dag_id)
+        self.__dict__.update({k: v for k, v in kwargs.items() if k != "fileloc"})
         self.description = description
         self.default_args = dict(default_args or {})
         self.start_date = start_date if start_date is not None else self.default_args.get("start_date")
@@ -124,6 +119,7 @@ class DAG(DagScheduleQueries):
             caller = caller.f_back
         if caller is not None:
             self.fileloc = caller.f_code.co_filename
+        announce_ignored(self, None, kwargs, IGNORED_DAG_ARGS)
 
     # -- structure ---------------------------------------------------------------------------
 
