@@ -9,6 +9,8 @@ from typing import Any
 from scheduler_harness import SchedulerHome
 
 TI_API = """
+    import warnings
+
     import pendulum
     from airflow import DAG
     from airflow.models.baseoperator import BaseOperator
@@ -23,7 +25,12 @@ TI_API = """
 
     def look(ti, **context):
         previous = ti.get_previous_ti()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            legacy = ti.previous_ti
         return {
+            "previous_ti_warns": [type(w.message).__name__ for w in caught],
+            "previous_ti_is_get_previous_ti": legacy == previous,
             "task": ti.task.task_id,
             "task_is_context_task": ti.task is context["task"],
             "log": ti.log.name,
@@ -70,6 +77,8 @@ def test_the_task_instance_offers_airflows_attributes_and_its_previous_instance(
     assert (seen_first["previous_run_id"], seen_first["previous_start_set"]) == (None, False)
     seen = second.json["xcoms"]["look"]["return_value"]
     assert seen == {
+        "previous_ti_warns": ["RemovedInAirflow3Warning"],
+        "previous_ti_is_get_previous_ti": True,
         "task": "look",
         "task_is_context_task": True,
         "log": "airflow.task",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import warnings
@@ -50,7 +51,7 @@ class RuntimeTaskInstance:
         """Seconds the try took: ``None`` while it runs, as in Airflow."""
         self.operator = type(task).__name__
         self.task_display_name = task.task_id
-        self.hostname = socket.getfqdn()
+        self.hostname = _hostname()
         self.unixname = _unixname()
         self.pool = task.pool
         self.pool_slots = task.pool_slots
@@ -194,6 +195,13 @@ class RuntimeTaskInstance:
         return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id}{index} [{self.state}]>"
 
 
+@functools.cache
+def _hostname() -> str:
+    """This machine's name, as Airflow records it (looked up once: it can take a DNS query)."""
+    return socket.getfqdn()
+
+
+@functools.cache
 def _unixname() -> str:
     import getpass
 
