@@ -41,3 +41,18 @@ def test_dags_test_and_dags_list_announce_each_ignored_argument_once(site: Sched
         assert sorted(_announced(output)) == ["executor_config", "sla", "sla_miss_callback"], output
         assert f"{path}:15: IgnoredArgumentWarning: DAG 'ignoring', task 't0': headwater accepts sla=" in output
     assert "ignoring" in listed.stdout
+
+
+def test_the_scheduler_announces_them_once_and_the_tries_logs_do_not_repeat_them(site: SchedulerHome) -> None:
+    """Given the same file run by the scheduler on worker processes, then the scheduler's output says it
+    once per argument, and no task's log repeats it (the workers parse the file again)."""
+    site.write_dag(IGNORING, "ignoring.py")
+    site.start_scheduler()
+    site.wait_for_dags("ignoring")
+    run_id = site.trigger("ignoring")
+
+    assert site.wait_for_run("ignoring", run_id, timeout=60).state.value == "success", site.scheduler_log()
+
+    assert sorted(_announced(site.scheduler_log())) == ["executor_config", "sla", "sla_miss_callback"]
+    for task_id in ("t0", "t1", "t2"):
+        assert "IgnoredArgumentWarning" not in site.cli("tasks", "logs", "ignoring", run_id, task_id).stdout
