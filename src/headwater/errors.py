@@ -7,6 +7,7 @@
     │   ├── InvalidId                          a DAG, task or group id breaking Airflow's key rules
     │   └── UnknownTriggerRule                 a trigger rule that does not exist
     ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
+├── TaskNotFound (KeyError)                ``dag.get_task`` of an id the DAG lacks (Airflow's TaskNotFound)
     ├── DagImportError (ImportError)           a DAG file raised while being imported
     ├── BadRunConf (ValueError)                ``--conf`` is not a JSON object, or fails the params schema
     │   └── ConfTooLarge                       a run conf above ``[core] max_conf_bytes``
@@ -231,6 +232,18 @@ class XComReadError(TaskError, ValueError):
 
     def __init__(self, dag_id: str, task_id: str, key: str, detail: str) -> None:
         super().__init__(f"DAG {dag_id!r}: cannot read XCom {key!r} of task {task_id!r}: {detail}.")
+
+
+class TaskNotFound(HeadwaterError, KeyError):
+    """``DAG.get_task`` was asked for a task the DAG does not have (Airflow's ``TaskNotFound``)."""
+
+    def __init__(self, dag_id: str, task_id: str, known: Sequence[str]) -> None:
+        close = difflib.get_close_matches(task_id, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; its tasks are {', '.join(map(repr, known[:10]))}"
+        super().__init__(f"DAG {dag_id!r} has no task {task_id!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 # -- warnings ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning
+from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning, TaskNotFound
 from headwater.model import context_stack
 from headwater.model.dag_schedule import DagScheduleQueries
 from headwater.model.ids import check_dag_id
@@ -168,7 +168,7 @@ class DAG(DagScheduleQueries):
         try:
             return self.task_dict[task_id]
         except KeyError:
-            raise KeyError(f"DAG {self.dag_id!r} has no task {task_id!r}.") from None
+            raise TaskNotFound(self.dag_id, task_id, list(self.task_dict)) from None
 
     def add_task(self, task: BaseOperator) -> None:
         if task.task_id in self.task_dict and self.task_dict[task.task_id] is not task:

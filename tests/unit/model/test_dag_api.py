@@ -10,7 +10,7 @@ import pendulum
 import pytest
 import time_machine
 
-from headwater.errors import RemovedInAirflow3Warning
+from headwater.errors import RemovedInAirflow3Warning, TaskNotFound
 from headwater.model.dag import DAG
 from headwater.operators.empty import EmptyOperator
 
@@ -163,3 +163,10 @@ class TestStructure:
     def test_partial_subset_direct_upstream(self) -> None:
         subset = chain_dag().partial_subset(["c"], include_upstream=False, include_direct_upstream=True)
         assert subset.task_ids == ["b", "c"]
+
+
+def test_get_task_of_a_missing_id_raises_task_not_found_naming_the_closest() -> None:
+    with pytest.raises(TaskNotFound) as raised:
+        chain_dag().get_task("bb")
+    assert str(raised.value) == "DAG 'daily_at_3' has no task 'bb'; did you mean 'b'?"
+    assert isinstance(raised.value, KeyError), "code written for headwater's earlier KeyError still catches it"

@@ -78,6 +78,7 @@ MODULES: dict[str, dict[str, str]] = {
         "DuplicateTaskIdFound": "headwater.errors:DuplicateTaskIdError",
         "AirflowDagCycleException": "headwater.errors:CycleError",
         "RemovedInAirflow3Warning": "headwater.errors:RemovedInAirflow3Warning",
+        "TaskNotFound": "headwater.errors:TaskNotFound",
     },
     "airflow.utils": {},
     "airflow.utils.trigger_rule": _TRIGGER,
