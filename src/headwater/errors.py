@@ -7,6 +7,7 @@
     │   ├── InvalidId                          a DAG, task or group id breaking Airflow's key rules
     │   └── UnknownTriggerRule                 a trigger rule that does not exist
     ├── DagNotFound (LookupError)              no DAG with that id in the file or folder
+├── TaskNotFound (KeyError)                ``dag.get_task`` of an id the DAG lacks (Airflow's TaskNotFound)
     ├── DagImportError (ImportError)           a DAG file raised while being imported
     ├── NotServedModule (ModuleNotFoundError)  a DAG file imports an Airflow module headwater does not serve
     ├── NotServedName (ImportError)            a DAG file imports an Airflow name headwater does not serve
@@ -23,6 +24,9 @@
         ├── NotServedInTemplate                a template reads an Airflow name headwater does not serve
         ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
         └── FailTask                           the task fails now, no retry (AirflowFailException)
+
+Warnings: ``RemovedInAirflow3Warning`` (DeprecationWarning) for what Airflow 2 deprecates, and
+``IgnoredArgumentWarning`` (UserWarning) for an argument Airflow accepts that headwater does not act on.
 
 Each message names the DAG, the task, what happened and the fix.
 """
@@ -250,3 +254,26 @@ class XComReadError(TaskError, ValueError):
 
     def __init__(self, dag_id: str, task_id: str, key: str, detail: str) -> None:
         super().__init__(f"DAG {dag_id!r}: cannot read XCom {key!r} of task {task_id!r}: {detail}.")
+
+
+class TaskNotFound(HeadwaterError, KeyError):
+    """``DAG.get_task`` was asked for a task the DAG does not have (Airflow's ``TaskNotFound``)."""
+
+    def __init__(self, dag_id: str, task_id: str, known: Sequence[str]) -> None:
+        close = difflib.get_close_matches(task_id, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; its tasks are {', '.join(map(repr, known[:10]))}"
+        super().__init__(f"DAG {dag_id!r} has no task {task_id!r}{hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# -- warnings ---------------------------------------------------------------------------------------
+
+
+class RemovedInAirflow3Warning(DeprecationWarning):
+    """A name Airflow 2 deprecated (Airflow's own category): it still works, Airflow 3 removes it."""
+
+
+class IgnoredArgumentWarning(UserWarning):
+    """A DAG or task argument Airflow accepts that headwater accepts too but does not act on."""

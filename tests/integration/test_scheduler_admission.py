@@ -114,3 +114,49 @@ def test_max_active_tasks_caps_a_dag_below_the_executor_s_slots(site: SchedulerH
     assert len(rows) == 3
     for earlier, later in itertools.pairwise(rows):
         assert _when(later["start_date"]) >= _when(earlier["end_date"]), (earlier, later)
+
+
+PER_TASK = """
+    import datetime as dt, time
+    from headwater import DAG
+    from headwater.decorators import task
+
+    with DAG("per_task", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        @task(max_active_tis_per_dagrun=1)
+        def one_per_run(n):
+            time.sleep(0.3)
+            return n
+
+        @task(max_active_tis_per_dag=1)
+        def one_overall():
+            time.sleep(0.3)
+
+        one_per_run.expand(n=[1, 2, 3])
+        one_overall()
+"""
+
+
+def _never_overlap(rows: list[dict[str, object]]) -> None:
+    rows = sorted(rows, key=lambda r: _when(str(r["start_date"])))
+    for earlier, later in itertools.pairwise(rows):
+        assert _when(str(later["start_date"])) >= _when(str(earlier["end_date"])), (earlier, later)
+
+
+def test_max_active_tis_per_dagrun_and_per_dag_hold_a_task_s_instances_back(site: SchedulerHome) -> None:
+    """Given a mapped task limited to one instance per run and a task limited to one instance across runs,
+    when two runs are triggered and the executor has room for more, then no two instances of the mapped task
+    in a run overlap and no two instances of the other task overlap in either run."""
+    site.write_dag(PER_TASK)
+    first = site.trigger("per_task", "-e", "2024-03-01")
+    second = site.trigger("per_task", "-e", "2024-03-02")
+    site.start_scheduler()
+
+    for run_id in (first, second):
+        assert site.wait_for_run("per_task", run_id, timeout=60).state.value == "success", site.scheduler_log()
+
+    rows = {run_id: site.task_rows("per_task", run_id) for run_id in (first, second)}
+    for run_rows in rows.values():
+        mapped = [r for r in run_rows if r["task_id"] == "one_per_run"]
+        assert len(mapped) == 3
+        _never_overlap(mapped)
+    _never_overlap([r for run_rows in rows.values() for r in run_rows if r["task_id"] == "one_overall"])

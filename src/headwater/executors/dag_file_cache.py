@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from headwater.dagbag import DagBag
-from headwater.errors import HeadwaterError
+from headwater.errors import HeadwaterError, IgnoredArgumentWarning
 from headwater.model.dag import DAG
 
 
@@ -52,7 +53,9 @@ class DagFileCache:
             bag = cached[1]
         else:
             bag = DagBag(Path(fileloc).resolve(), root=self.root)
-            bag.load_file(bag.path, source=source)
+            with warnings.catch_warnings():  # the scheduler's parse announced them; tries' logs need not repeat it
+                warnings.simplefilter("ignore", IgnoredArgumentWarning)
+                bag.load_file(bag.path, source=source)
         self.files[fileloc] = (stamp, bag)
         return bag
 

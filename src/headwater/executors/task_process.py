@@ -259,6 +259,7 @@ class TaskProcess:
             previous_success=previous_success,
             settings=self.settings,
             xcom_loader=lambda task_id: self.store.xcoms_of(item.dag_id, item.run_id, task_id),
+            history=self.store,
         )
         self._xcoms = env.xcoms
         base_key = (id(dag), item.dag_id, item.run_id)

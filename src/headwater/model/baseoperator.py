@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
 from headwater.model.ids import check_task_id
+from headwater.model.ignored_args import IGNORED_TASK_ARGS, KEPT_TASK_ARGS, announce_ignored
 from headwater.model.sites import definition_site
 from headwater.model.trigger_rule import DEPRECATED_ALIASES, TriggerRule, parse_trigger_rule
 
@@ -39,7 +41,7 @@ def default_args_for(
         defaults.update(group.inherited_default_args())
     defaults.update(explicit or {})
     names, has_var_kw = _accepted_names(operator_class.__init__)
-    accepted = names | _BASE_NAMES if has_var_kw else names
+    accepted = names | _BASE_NAMES | IGNORED_TASK_ARGS.keys() | KEPT_TASK_ARGS if has_var_kw else names
     return {key: value for key, value in defaults.items() if key in accepted}
 
 
@@ -123,22 +125,20 @@ class BaseOperator(DependencyMixin):
         on_execute_callback: Callback | list[Callback] | None = None,
         dag: DAG | None = None,
         task_group: TaskGroup | None = None,
+        logger_name: str | None = None,
+        max_active_tis_per_dag: int | None = None,
+        max_active_tis_per_dagrun: int | None = None,
         _hw_unmapped_from: Any = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.pop("email_on_failure", None)
-        kwargs.pop("email_on_retry", None)
-        kwargs.pop("task_display_name", None)
-        kwargs.pop("executor_config", None)
-        kwargs.pop("run_as_user", None)
-        kwargs.pop("sla", None)
-        kwargs.pop("resources", None)
-        kwargs.pop("max_active_tis_per_dag", None)
-        kwargs.pop("max_active_tis_per_dagrun", None)
-        kwargs.pop("executor", None)
-        kwargs.pop("inlets", None)
-        kwargs.pop("outlets", None)
         kwargs.pop("provide_context", None)  # Airflow 1 leftover: context is always provided
+        if "task_concurrency" in kwargs:
+            raise TypeError(
+                f"{type(self).__name__} (task_id: {task_id!r}): task_concurrency was removed in Airflow 2; use "
+                "max_active_tis_per_dag."
+            )
+        ignored = {k: kwargs.pop(k) for k in list(kwargs) if k in IGNORED_TASK_ARGS}
+        kept = {k: kwargs.pop(k) for k in list(kwargs) if k in KEPT_TASK_ARGS}
         if kwargs:
             raise TypeError(
                 f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id!r}): "
@@ -146,6 +146,13 @@ class BaseOperator(DependencyMixin):
             )
         self.owner = owner
         self.email = email
+        self.max_active_tis_per_dag = max_active_tis_per_dag
+        """At most this many instances of the task run at once across all runs (``None``: no limit)."""
+        self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
+        """At most this many (mapped) instances of the task run at once in one run (``None``: no limit)."""
+        self.__dict__.update(ignored)
+        self.__dict__.update(kept)
+        self._logger_name = logger_name
         self.retries = int(retries or 0)
         self.retry_delay = retry_delay if isinstance(retry_delay, timedelta) else timedelta(seconds=retry_delay)
         self.retry_exponential_backoff = retry_exponential_backoff
@@ -202,6 +209,7 @@ class BaseOperator(DependencyMixin):
         self.dag = None
         if dag is not None:
             dag.add_task(self)
+        announce_ignored(dag, self.task_id, {"email": email, **ignored}, IGNORED_TASK_ARGS)
         if group is not None:
             group.add(self)
 
@@ -228,6 +236,24 @@ class BaseOperator(DependencyMixin):
         return copy.copy(self)
 
     # -- what Airflow code reads off a task -------------------------------------------------
+
+    @property
+    def log(self) -> logging.Logger:
+        """The operator's logger, named as Airflow names it (``airflow.task.operators.<module>.<Class>``, or
+        ``airflow.task.operators.<logger_name>``): what it logs lands in the task's log."""
+        chosen: logging.Logger | None = self.__dict__.get("_log")
+        if chosen is not None:
+            return chosen
+        name = self.__dict__.get("_logger_name") or f"{type(self).__module__}.{type(self).__name__}"
+        return logging.getLogger(f"airflow.task.operators.{name}")
+
+    @log.setter
+    def log(self, logger: logging.Logger) -> None:
+        self.__dict__["_log"] = logger
+
+    @classmethod
+    def logger(cls) -> logging.Logger:
+        return logging.getLogger(f"airflow.task.operators.{cls.__module__}.{cls.__name__}")
 
     @property
     def params(self) -> dict[str, Any]:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
+import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from headwater.errors import CycleError, DuplicateTaskIdError
+from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning, TaskNotFound
 from headwater.model import context_stack
+from headwater.model.dag_schedule import DagScheduleQueries
 from headwater.model.ids import check_dag_id
+from headwater.model.ignored_args import IGNORED_DAG_ARGS, KEPT_DAG_ARGS, announce_ignored
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
@@ -27,28 +31,19 @@ class _NotSet:
 
 NOTSET: Any = _NotSet()
 
-_IGNORED_DAG_ARGS = frozenset(
-    {
-        "access_control",
-        "owner_links",
-        "jinja_environment_kwargs",
-        "concurrency",
-        "sla_miss_callback",
-        "default_view",
-        "orientation",
-        "auto_register",
-        "fail_stop",
-        "dag_display_name",
-        "fileloc",
-        "full_filepath",
-        "timetable",
-        "dataset_triggers",
-        "max_consecutive_failed_dag_runs",
-    }
-)
+
+def _deprecated_concurrency(concurrency: int | None) -> int | None:
+    """Airflow 2 still takes ``concurrency`` for ``max_active_tasks``, with a deprecation warning."""
+    if concurrency:
+        warnings.warn(
+            "The 'concurrency' parameter is deprecated. Please use 'max_active_tasks'.",
+            RemovedInAirflow3Warning,
+            stacklevel=3,
+        )
+    return concurrency
 
 
-class DAG:
+class DAG(DagScheduleQueries):
     """A pipeline: use as ``with DAG(...) as dag:`` or through ``@dag``."""
 
     def __init__(
@@ -77,10 +72,12 @@ class DAG:
         is_paused_upon_creation: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = set(kwargs) - _IGNORED_DAG_ARGS
+        max_active_tasks = _deprecated_concurrency(kwargs.pop("concurrency", None)) or max_active_tasks
+        unknown = set(kwargs) - set(IGNORED_DAG_ARGS) - KEPT_DAG_ARGS
         if unknown:
             raise TypeError(f"DAG {dag_id!r} got unexpected arguments {sorted(unknown)}; check their spelling.")
         self.dag_id = check_dag_id(dag_id)
+        self.__dict__.update({k: v for k, v in kwargs.items() if k != "fileloc"})
         self.description = description
         self.default_args = dict(default_args or {})
         self.start_date = start_date if start_date is not None else self.default_args.get("start_date")
@@ -122,6 +119,7 @@ class DAG:
             caller = caller.f_back
         if caller is not None:
             self.fileloc = caller.f_code.co_filename
+        announce_ignored(self, None, kwargs, IGNORED_DAG_ARGS)
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -141,6 +139,28 @@ class DAG:
     def leaves(self) -> list[BaseOperator]:
         return [t for t in self.task_dict.values() if not t.downstream_task_ids]
 
+    @property
+    def owner(self) -> str:
+        """The owners of the DAG's tasks, comma-separated (each once, in no fixed order, as in Airflow)."""
+        return ", ".join({t.owner for t in self.task_dict.values()})
+
+    def topological_sort(self, include_subdag_tasks: bool = False) -> tuple[BaseOperator, ...]:
+        """The tasks, each after all its upstreams (Airflow 2 keeps it, pointing to the task group's)."""
+        return tuple(self.task_dict[t] for t in self.topological_order())
+
+    def partial_subset(
+        self,
+        task_ids_or_regex: str | re.Pattern[str] | Iterable[str],
+        include_downstream: bool = False,
+        include_upstream: bool = True,
+        include_direct_upstream: bool = False,
+    ) -> DAG:
+        """A copy of this DAG holding the matching tasks (a regex searched in each id, or a list of ids) and,
+        as asked, everything upstream or downstream of them; dependencies outside the subset are cut."""
+        from headwater.model.dag_subset import subset_of
+
+        return subset_of(self, task_ids_or_regex, include_downstream, include_upstream, include_direct_upstream)
+
     def has_task(self, task_id: str) -> bool:
         return task_id in self.task_dict
 
@@ -148,7 +168,7 @@ class DAG:
         try:
             return self.task_dict[task_id]
         except KeyError:
-            raise KeyError(f"DAG {self.dag_id!r} has no task {task_id!r}.") from None
+            raise TaskNotFound(self.dag_id, task_id, list(self.task_dict)) from None
 
     def add_task(self, task: BaseOperator) -> None:
         if task.task_id in self.task_dict and self.task_dict[task.task_id] is not task:

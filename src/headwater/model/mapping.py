@@ -46,6 +46,8 @@ _BASE_FIELDS = (
     "queue",
     "priority_weight",
     "weight_rule",
+    "max_active_tis_per_dag",
+    "max_active_tis_per_dagrun",
     "depends_on_past",
     "params",
     "multiple_outputs",

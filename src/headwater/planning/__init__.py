@@ -12,6 +12,7 @@ from headwater.planning.admission import (
     WeightInput,
     admission_order,
     admit,
+    dag_priority_weights,
     priority_weights,
 )
 from headwater.planning.counts import UpstreamCounts, count_states
@@ -75,6 +76,7 @@ __all__ = [
     "branch_skips",
     "branch_targets",
     "count_states",
+    "dag_priority_weights",
     "deadlock_reason",
     "evaluate",
     "expansion_keys",

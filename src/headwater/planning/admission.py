@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from headwater.model.dag import DAG
 
 WEIGHT_RULES: tuple[str, ...] = ("absolute", "downstream", "upstream")
 """Airflow's built-in ``weight_rule`` values."""
@@ -57,6 +61,21 @@ def priority_weights(tasks: Mapping[str, WeightInput]) -> dict[str, int]:
         total = task.priority_weight + (sums[task.weight_rule][task_id] if task.weight_rule in sums else 0)
         totals[task_id] = max(DB_SAFE_MINIMUM, min(DB_SAFE_MAXIMUM, total))
     return totals
+
+
+def dag_priority_weights(dag: DAG) -> dict[str, int]:
+    """``priority_weights`` of every task of ``dag`` (what the scheduler stores and ``ti.priority_weight`` reads)."""
+    return priority_weights(
+        {
+            task_id: WeightInput(
+                task.priority_weight,
+                str(getattr(task.weight_rule, "value", task.weight_rule)),
+                tuple(task.upstream_task_ids),
+                tuple(task.downstream_task_ids),
+            )
+            for task_id, task in dag.task_dict.items()
+        }
+    )
 
 
 def _relative_sums(tasks: Mapping[str, WeightInput], *, upstream: bool) -> dict[str, int]:
@@ -151,22 +170,30 @@ def admit(
     pool_size: Mapping[str, int],
     dag_open: Mapping[str, int],
     open_slots: int,
+    task_open: Mapping[tuple[str, str], int] | None = None,
+    run_task_open: Mapping[tuple[str, str, str], int] | None = None,
 ) -> Admission:
     """Admit candidates in ``admission_order`` while their pool, their DAG and the executors have room.
 
     ``pool_size`` is each pool's total (-1: unlimited) and ``pool_open`` its free slots; ``dag_open`` is each
     DAG's ``max_active_tasks`` minus its running and queued instances; ``open_slots`` is parallelism minus
     the instances running or queued anywhere (a huge number stands for Airflow's ``parallelism = 0``).
+    ``task_open`` holds, per ``(dag_id, task_id)`` with a ``max_active_tis_per_dag``, that limit minus the
+    task's running and queued instances in every run; ``run_task_open``, per ``(dag_id, run_id, task_id)``
+    with a ``max_active_tis_per_dagrun``, that limit minus its running and queued instances in that run. A
+    task missing from them has no such limit.
 
     A candidate that does not fit waits without blocking the ones after it: as in Airflow, a lower-priority
     instance of the same pool that needs fewer slots may start ahead of a higher-priority one that needs
-    more. Airflow checks, in this order, the pool, then the DAG, then the executor; the reason names the
-    first limit that holds a candidate back.
+    more. Airflow checks, in this order, the pool, then the DAG, then the task's limits (across runs, then
+    in the run), then the executor; the reason names the first limit that holds a candidate back.
 
     Airflow examines at most ``max_tis_per_query`` candidates per scheduler loop; this function examines
     them all, so it may admit in one call what Airflow admits over consecutive loops."""
     free_pool = dict(pool_open)
     free_dag = dict(dag_open)
+    free_task = dict(task_open or {})
+    free_run_task = dict(run_task_open or {})
     admitted: list[Candidate] = []
     waiting: list[tuple[Candidate, str]] = []
     for candidate in sorted(candidates, key=admission_order):
@@ -179,17 +206,44 @@ def admit(
                 f"DAG {dag_id!r} has reached its max_active_tasks limit: it waits until one of the DAG's "
                 "running or queued tasks finishes"
             )
+        if reason is None:
+            reason = _task_reason(candidate, free_task, free_run_task)
         if reason is None and open_slots <= 0:
             reason = "parallelism reached: every executor slot is taken until a running task finishes"
         if reason is not None:
             waiting.append((candidate, reason))
             continue
         admitted.append(candidate)
+        task_key = (dag_id, candidate.key[2])
+        if task_key in free_task:
+            free_task[task_key] -= 1
+        run_task_key = (dag_id, candidate.key[1], candidate.key[2])
+        if run_task_key in free_run_task:
+            free_run_task[run_task_key] -= 1
         if pool_size[candidate.pool] != UNLIMITED:
             free_pool[candidate.pool] = free_pool.get(candidate.pool, 0) - candidate.pool_slots
         free_dag[dag_id] -= 1
         open_slots -= 1
     return Admission(admitted, waiting)
+
+
+def _task_reason(
+    candidate: Candidate,
+    free_task: Mapping[tuple[str, str], int],
+    free_run_task: Mapping[tuple[str, str, str], int],
+) -> str | None:
+    dag_id, run_id, task_id, _ = candidate.key
+    if free_task.get((dag_id, task_id), 1) <= 0:
+        return (
+            f"task {task_id!r} has reached its max_active_tis_per_dag limit: it waits until one of its running or "
+            "queued instances (in any run) finishes"
+        )
+    if free_run_task.get((dag_id, run_id, task_id), 1) <= 0:
+        return (
+            f"task {task_id!r} has reached its max_active_tis_per_dagrun limit: it waits until one of its running "
+            "or queued instances in this run finishes"
+        )
+    return None
 
 
 def _pool_reason(candidate: Candidate, free_pool: Mapping[str, int], pool_size: Mapping[str, int]) -> str | None:

@@ -138,12 +138,18 @@ def _next(
     if isinstance(timetable, NullTimetable):
         return None
     grid = _grid(timetable)
-    if earliest is None:
+    if earliest is None and last is None:
         return None
-    bound = _align_up(grid, to_utc(earliest))
+    bound = _align_up(grid, to_utc(earliest)) if earliest is not None else None
     if not catchup and now is not None:
-        bound = max(grid.latest_complete_start(to_utc(now)), bound)
-    start = bound if last is None else max(_align_down(grid, to_utc(last.end)), bound)
+        skipped_to = grid.latest_complete_start(to_utc(now))
+        bound = skipped_to if bound is None else max(skipped_to, bound)
+    if last is None:
+        assert bound is not None
+        start = bound
+    else:  # without a start date (``DAG.next_dagrun_info(restricted=False)``) the run follows ``last``
+        start = _align_down(grid, to_utc(last.end))
+        start = start if bound is None else max(start, bound)
     if latest is not None and start > to_utc(latest):
         return None
     end = grid.tick_after(start)

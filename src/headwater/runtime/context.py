@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
     from headwater.model.dag import DAG
     from headwater.planning.shape import DagShape
+    from headwater.runtime.history import RunHistory
     from headwater.runtime.xcom_access import RunXComs
 
 
@@ -63,6 +64,8 @@ class RunEnvironment:
     params: dict[str, Any]
     previous_success: Any = None
     settings: Any = None
+    history: RunHistory | None = None
+    """The store's reads of earlier runs (``ti.get_previous_ti()``); ``None`` when there is no store."""
     _base: dict[str, Any] = field(default_factory=dict)
 
     def base_context(self) -> dict[str, Any]:

@@ -9,15 +9,18 @@ from typing import Any
 
 import pendulum
 
+from headwater import planning
 from headwater.model.dag import DAG
 from headwater.model.timetables import DataInterval, to_utc
 from headwater.planning import DagShape, shape_of
 from headwater.runtime.context import DagRunView, RunEnvironment
+from headwater.runtime.history import RunHistory
 from headwater.runtime.xcom_access import RunXComs, XComLoader
 from headwater.store.records import DagRunRecord
 from headwater.store.xcom.base import BaseXCom
 
 _SHAPES: weakref.WeakKeyDictionary[DAG, DagShape] = weakref.WeakKeyDictionary()
+_WEIGHTS: weakref.WeakKeyDictionary[DAG, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def cached_shape(dag: DAG) -> DagShape:
@@ -26,6 +29,14 @@ def cached_shape(dag: DAG) -> DagShape:
     if shape is None:
         shape = _SHAPES[dag] = shape_of(dag)
     return shape
+
+
+def cached_priority_weights(dag: DAG) -> dict[str, int]:
+    """Each task's total priority weight (``ti.priority_weight``), computed once per parsed DAG."""
+    weights = _WEIGHTS.get(dag)
+    if weights is None:
+        weights = _WEIGHTS[dag] = planning.dag_priority_weights(dag)
+    return weights
 
 
 def run_view(run: DagRunRecord) -> DagRunView:
@@ -52,6 +63,7 @@ def run_environment(
     previous_success: Any = None,
     settings: Any = None,
     xcom_loader: XComLoader | None = None,
+    history: RunHistory | None = None,
 ) -> RunEnvironment:
     """The environment of ``run``; raises ``ParamValidationError`` when its conf breaks the DAG's params."""
     return RunEnvironment(
@@ -63,4 +75,5 @@ def run_environment(
         params=dag.params.resolve(dict(run.conf or {}), dag.dag_id),
         previous_success=previous_success,
         settings=settings,
+        history=history,
     )

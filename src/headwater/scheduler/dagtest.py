@@ -114,6 +114,7 @@ def run_dag(
         params=params,
         previous_success=store.last_successful_run(dag.dag_id, logical),
         settings=settings,
+        history=store,
     )
     record = DagRunRecord(
         dag.dag_id,

@@ -188,14 +188,4 @@ class RunStarting:
 
 
 def priority_weights_of(dag: DAG) -> dict[str, int]:
-    return planning.priority_weights(
-        {
-            task_id: planning.WeightInput(
-                task.priority_weight,
-                str(getattr(task.weight_rule, "value", task.weight_rule)),
-                tuple(task.upstream_task_ids),
-                tuple(task.downstream_task_ids),
-            )
-            for task_id, task in dag.task_dict.items()
-        }
-    )
+    return planning.dag_priority_weights(dag)

@@ -219,11 +219,15 @@ class Scheduler(TryKeeping, RunStarting):
             return []
         pool_used: Counter[str] = Counter()
         dag_used: Counter[str] = Counter()
-        for (dag_id, _), driver in self.drivers.items():
+        task_used: Counter[tuple[str, str]] = Counter()
+        run_task_used: Counter[tuple[str, str, str]] = Counter()
+        for (dag_id, run_id), driver in self.drivers.items():
             for ti_key in driver.active():
                 rec = driver.records[ti_key]
                 pool_used[rec.pool] += rec.pool_slots
                 dag_used[dag_id] += 1
+                task_used[(dag_id, rec.task_id)] += 1
+                run_task_used[(dag_id, run_id, rec.task_id)] += 1
         set_aside: list[tuple[Any, planning.Candidate]] = []
         chosen: dict[RunKey, list[TIKey]] = {}
         budget = open_slots * 4 + 16
@@ -239,6 +243,7 @@ class Scheduler(TryKeeping, RunStarting):
                 pool_size=dict(self.pools),
                 dag_open={d: self.dags[d].max_active_tasks - dag_used[d] if d in self.dags else 0 for d in dags},
                 open_slots=open_slots,
+                **self._task_limits(batch, task_used, run_task_used),
             )
             for candidate in admission.admitted:
                 dag_id, run_id, task_id, map_index = candidate.key
@@ -247,6 +252,8 @@ class Scheduler(TryKeeping, RunStarting):
                 chosen.setdefault((dag_id, run_id), []).append((task_id, map_index))
                 pool_used[candidate.pool] += candidate.pool_slots
                 dag_used[dag_id] += 1
+                task_used[(dag_id, task_id)] += 1
+                run_task_used[(dag_id, run_id, task_id)] += 1
                 open_slots -= 1
             for candidate, reason in admission.waiting:
                 set_aside.append((planning.admission_order(candidate), candidate))
@@ -261,6 +268,26 @@ class Scheduler(TryKeeping, RunStarting):
         for run_key, keys in chosen.items():
             items.extend(self.drivers[run_key].queue(keys))
         return items
+
+    def _task_limits(
+        self,
+        batch: list[planning.Candidate],
+        task_used: Counter[tuple[str, str]],
+        run_task_used: Counter[tuple[str, str, str]],
+    ) -> dict[str, Any]:
+        """What ``max_active_tis_per_dag`` and ``max_active_tis_per_dagrun`` leave open for the batch's tasks."""
+        task_open: dict[tuple[str, str], int] = {}
+        run_task_open: dict[tuple[str, str, str], int] = {}
+        for dag_id, run_id, task_id, _ in (c.key for c in batch):
+            dag = self.dags.get(dag_id)
+            task = dag.task_dict.get(task_id) if dag is not None else None
+            per_dag = getattr(task, "max_active_tis_per_dag", None)
+            per_run = getattr(task, "max_active_tis_per_dagrun", None)
+            if per_dag is not None:
+                task_open[(dag_id, task_id)] = per_dag - task_used[(dag_id, task_id)]
+            if per_run is not None:
+                run_task_open[(dag_id, run_id, task_id)] = per_run - run_task_used[(dag_id, run_id, task_id)]
+        return {"task_open": task_open, "run_task_open": run_task_open}
 
     def _take_ready(self, count: int, set_aside: list[tuple[Any, planning.Candidate]]) -> list[planning.Candidate]:
         """Up to ``count`` waiting candidates from the top of the heap (stale entries dropped; those of

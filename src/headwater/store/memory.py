@@ -63,6 +63,16 @@ class MemoryStore(MemoryJobs):
         latest = max(done, key=lambda r: r.logical_date, default=None)
         return _copy(latest) if latest is not None else None
 
+    def previous_run(self, dag_id: str, logical_date: dt.datetime, *, include_manual: bool) -> DagRunRecord | None:
+        """The run with the latest logical date before ``logical_date`` (manual ones only if asked)."""
+        earlier = [
+            r
+            for (d, _), r in self.runs.items()
+            if d == dag_id and r.logical_date < logical_date and (include_manual or r.run_type != "manual")
+        ]
+        latest = max(earlier, key=lambda r: r.logical_date, default=None)
+        return _copy(latest) if latest is not None else None
+
     def record_import_error(self, filename: str, message: str) -> None:
         self.errors[filename] = message
 

@@ -386,3 +386,51 @@ class TestAdmissionProperties:
         assert sorted(accounted, key=admission_order) == sorted(candidates, key=admission_order)
         assert admission.admitted == sorted(admission.admitted, key=admission_order)
         assert all(reason for _, reason in admission.waiting)
+
+
+class TestTaskLimits:
+    def test_max_active_tis_per_dagrun_admits_that_many_mapped_instances_of_one_run(self) -> None:
+        """Four mapped instances of one task, limit 2 per run: indexes 0 and 1 start, the others wait saying
+        which limit holds them; another task of the run is not held."""
+        candidates = [cand("m", map_index=i) for i in range(4)] + [cand("other")]
+        admission = admit(
+            candidates,
+            pool_open={"default_pool": 128},
+            pool_size={"default_pool": 128},
+            dag_open={"etl": 16},
+            open_slots=32,
+            run_task_open={("etl", "r1", "m"): 2},
+        )
+        assert ids(admission.admitted) == ["other", "m[0]", "m[1]"]
+        assert [reason for _, reason in admission.waiting] == [
+            "task 'm' has reached its max_active_tis_per_dagrun limit: it waits until one of its running or "
+            "queued instances in this run finishes"
+        ] * 2
+
+    def test_max_active_tis_per_dag_counts_every_run(self) -> None:
+        """The task already runs once somewhere (limit 2, one open): of three runs' instances, the oldest
+        starts; per-run limits of other runs do not open more."""
+        candidates = [cand("load", run_id=f"r{i}", logical_date=JAN_1.add(days=i)) for i in range(3)]
+        admission = admit(
+            candidates,
+            pool_open={"default_pool": 128},
+            pool_size={"default_pool": 128},
+            dag_open={"etl": 16},
+            open_slots=32,
+            task_open={("etl", "load"): 1},
+            run_task_open={("etl", "r1", "load"): 5},
+        )
+        assert [c.key[1] for c in admission.admitted] == ["r0"]
+        assert all("max_active_tis_per_dag limit" in reason for _, reason in admission.waiting)
+
+    def test_the_dag_limit_is_named_before_the_task_limit(self) -> None:
+        """Airflow checks max_active_tasks before the task's own limits."""
+        admission = admit(
+            [cand("load")],
+            pool_open={"default_pool": 128},
+            pool_size={"default_pool": 128},
+            dag_open={"etl": 0},
+            open_slots=32,
+            task_open={("etl", "load"): 0},
+        )
+        assert "max_active_tasks" in waiting(admission)["load"]

@@ -98,6 +98,8 @@ _EXCEPTIONS = {
     "AirflowFailException": "headwater.errors:FailTask",
     "DuplicateTaskIdFound": "headwater.errors:DuplicateTaskIdError",
     "AirflowDagCycleException": "headwater.errors:CycleError",
+    "RemovedInAirflow3Warning": "headwater.errors:RemovedInAirflow3Warning",
+    "TaskNotFound": "headwater.errors:TaskNotFound",
 }
 
 MODULES: dict[str, dict[str, str]] = {
