@@ -244,11 +244,40 @@ class DAG(DagScheduleQueries):
             raise KeyError(f"DAG {self.dag_id!r} has no param {name!r}; add it to params= or give a default.")
         return DagParam(name, self.params[name] if default is NOTSET else default)
 
-    def test(self, logical_date: datetime | None = None, run_conf: dict[str, Any] | None = None) -> Any:
-        """Run this DAG once in this process, like ``headwater dags test`` (Airflow's ``dag.test()``)."""
+    def test(
+        self,
+        execution_date: datetime | None = None,
+        run_conf: dict[str, Any] | None = None,
+        conn_file_path: str | None = None,
+        variable_file_path: str | None = None,
+        use_executor: bool = False,
+        mark_success_pattern: Any = None,
+        *,
+        logical_date: datetime | None = None,
+    ) -> Any:
+        """Run this DAG once in this process, like ``headwater dags test``: Airflow's ``dag.test()``, with its
+        arguments (``execution_date``, or Airflow 3's ``logical_date``; ``run_conf``)."""
+        from headwater.errors import HeadwaterError
         from headwater.scheduler.dagtest import run_dag_object
 
-        return run_dag_object(self, logical_date=logical_date, conf=run_conf)
+        unserved = {
+            "conn_file_path": conn_file_path,
+            "variable_file_path": variable_file_path,
+            "mark_success_pattern": mark_success_pattern,
+        }
+        given = [name for name, value in unserved.items() if value is not None]
+        if given:
+            raise HeadwaterError(
+                f"DAG {self.dag_id!r}: dag.test({', '.join(f'{n}=...' for n in given)}) is not served by headwater "
+                "yet (Connections and Variables files come with headwater's Variables/Connections support); "
+                "call dag.test() without it."
+            )
+        if execution_date is not None and logical_date is not None and execution_date != logical_date:
+            raise HeadwaterError(
+                f"DAG {self.dag_id!r}: dag.test() got execution_date={execution_date} and logical_date={logical_date};"
+                " they name the same thing: pass one."
+            )
+        return run_dag_object(self, logical_date=logical_date or execution_date, conf=run_conf)
 
     def __repr__(self) -> str:
         return f"<DAG: {self.dag_id}>"

@@ -131,3 +131,11 @@ def install() -> bool:
         return False
     sys.meta_path.append(_FINDER)
     return True
+
+
+def serve() -> importlib.abc.MetaPathFinder:
+    """The compat finder, put on ``sys.meta_path`` without asking whether Airflow is installed: for the
+    interpreter-start hook, which is only asked once every other finder failed to find ``airflow``."""
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.append(_FINDER)
+    return _FINDER
