@@ -39,7 +39,8 @@ def _importing_line() -> str:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith("<frozen") and not os.path.abspath(filename).startswith(_HERE):
+        hook = os.path.basename(filename) == "_headwater_airflow.py"  # the interpreter-start finder
+        if not filename.startswith("<frozen") and not hook and not os.path.abspath(filename).startswith(_HERE):
             return f"{filename}:{frame.f_lineno}"
         frame = frame.f_back  # type: ignore[assignment]
     return "<unknown>"
@@ -127,8 +128,8 @@ def install() -> bool:
     """Serve Airflow's import paths from headwater; returns False when real Airflow is importable."""
     if _FINDER in sys.meta_path:
         return True
-    if "airflow" not in sys.modules and importlib.util.find_spec("airflow") is not None:
-        return False
+    if "airflow" not in sys.modules and importlib.machinery.PathFinder.find_spec("airflow") is not None:
+        return False  # a real Airflow on sys.path (asked of the path itself: the start-up hook would answer)
     sys.meta_path.append(_FINDER)
     return True
 
