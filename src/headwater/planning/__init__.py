@@ -43,7 +43,7 @@ from headwater.planning.outcomes import (
     timed_out_run,
 )
 from headwater.planning.passes import Decision, PassPlan, RunSnapshot, plan_pass, verdict_for
-from headwater.planning.past import past_verdict
+from headwater.planning.past import past_verdict, previous_run_includes_manual
 from headwater.planning.shape import DagShape, TaskShape, TIKey, shape_of
 from headwater.planning.task_dates import absence_reason, takes_part, task_window, tasks_in_run
 from headwater.planning.trigger_rules import RULES, Action, Verdict, evaluate
@@ -84,6 +84,7 @@ __all__ = [
     "next_dagrun_info",
     "past_verdict",
     "plan_pass",
+    "previous_run_includes_manual",
     "priority_weights",
     "resolve_branch",
     "retry_delay",

@@ -81,3 +81,10 @@ def _states(states: Iterable[TaskState | None]) -> str:
         name = "no state" if state is None else str(state)
         counts[name] = counts.get(name, 0) + 1
     return ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+
+
+def previous_run_includes_manual(*, catchup: bool, schedulable: bool = True) -> bool:
+    """Which earlier run counts as "the previous run" (for ``depends_on_past`` and ``ti.get_previous_ti()``):
+    a DAG that catches up on a real schedule looks back at scheduled and backfill runs only, as Airflow's
+    ``get_previous_scheduled_dagrun``; any other DAG at every run, manual ones included."""
+    return not (catchup and schedulable)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 import pendulum
 
 from headwater.model.timetables import NullTimetable, to_utc
+from headwater.planning.past import previous_run_includes_manual
 
 if TYPE_CHECKING:
     from headwater.model.dag import DAG
@@ -63,8 +64,9 @@ def previous_dag_run(
     latest earlier run in that state, manual ones included."""
     if state is None:
         catchup = dag.catchup if dag.catchup is not None else catchup_by_default
-        scheduled_only = catchup and not isinstance(dag.timetable, NullTimetable)
-        return history.previous_run(dag.dag_id, logical_date, include_manual=not scheduled_only)
+        schedulable = not isinstance(dag.timetable, NullTimetable)
+        include_manual = previous_run_includes_manual(catchup=catchup, schedulable=schedulable)
+        return history.previous_run(dag.dag_id, logical_date, include_manual=include_manual)
     if state == "success":
         return history.last_successful_run(dag.dag_id, logical_date)
     run = history.previous_run(dag.dag_id, logical_date, include_manual=True)

@@ -45,9 +45,8 @@ class RunStarting:
     weights: dict[str, dict[str, int]]
     next_info: dict[str, planning.DagRunInfo | None]
 
-    def _forget(self, run_key: tuple[str, str]) -> None:
-        """Drop a run from what the scheduler drives (the scheduler's own, which also clears its queue)."""
-        raise NotImplementedError
+    _forget: Callable[[tuple[str, str]], None]
+    """Drop a run from what the scheduler drives (the scheduler's own method, which also clears its queue)."""
 
     def _create_scheduled_runs(self) -> None:
         now = self.clock()
@@ -164,7 +163,8 @@ class RunStarting:
         if not (task.depends_on_past or task.wait_for_downstream):
             return None
         catchup = dag.catchup if dag.catchup is not None else self.settings.catchup_by_default
-        previous = self.store.previous_run(dag.dag_id, run.logical_date, include_manual=not catchup)
+        include_manual = planning.previous_run_includes_manual(catchup=catchup)
+        previous = self.store.previous_run(dag.dag_id, run.logical_date, include_manual=include_manual)
         states: dict[str, list[TaskState | None]] = {}
         if previous is not None:
             wanted = [task.task_id, *(task.downstream_task_ids if task.wait_for_downstream else ())]
