@@ -18,7 +18,7 @@ lint: $(BIN)/headwater
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 bench: $(BIN)/headwater
 	$(BIN)/python bench/dags_test.py

@@ -442,7 +442,8 @@ def _state(store: object, dag_id: str, run_id: str, task_id: str) -> str | None:
 
 def test_celery_status_lists_workers_queues_and_running_task_instances(cluster: CeleryCluster, tmp_path: Path) -> None:
     site, marks = cluster.site, _marks(tmp_path)
-    site.write_dag(SLOW.format(marks=str(marks), pause=3, retries=0))
+    # long enough to still be running while two CLI processes start on a loaded machine
+    site.write_dag(SLOW.format(marks=str(marks), pause=15, retries=0))
     cluster.start_worker("w1", queues=("default", "other"), concurrency=3)
     cluster.wait_for_workers("w1")
     site.start_scheduler()
