@@ -71,24 +71,29 @@ def finish_try(
     call_callbacks(task.on_success_callback, context, where)
 
 
-def callback_instance(env: RunEnvironment, instances: Iterable[tuple[str, int, int, int]]) -> tuple[str, int, int, int]:
-    """The instance whose context a DAG callback gets, from (task_id, map_index, try_number, max_tries):
+Instance = tuple[str, int, int, int, str | None]
+"""(task_id, map_index, try_number, max_tries, state) of a task instance of a finished run."""
+
+
+def callback_instance(env: RunEnvironment, instances: Iterable[Instance]) -> Instance:
+    """The instance whose context a DAG callback gets:
     Airflow takes the last row of an unordered query, which is the last created: the last task defined."""
     order = {task_id: n for n, task_id in enumerate(env.dag.task_dict)}
     return max(instances, key=lambda i: (order.get(i[0], -1), i[1]))
 
 
 def run_dag_callbacks(
-    env: RunEnvironment, *, success: bool, reason: str, instances: Iterable[tuple[str, int, int, int]]
+    env: RunEnvironment, *, success: bool, reason: str, instances: Iterable[Instance]
 ) -> None:
     """Call the DAG's ``on_success_callback`` or ``on_failure_callback`` for the run that just ended."""
     callbacks = env.dag.on_success_callback if success else env.dag.on_failure_callback
     listed = list(instances)
     if not callbacks or not listed:
         return
-    task_id, map_index, try_number, max_tries = callback_instance(env, listed)
+    task_id, map_index, try_number, max_tries, state = callback_instance(env, listed)
     task = env.dag.task_dict[task_id]
     ti = RuntimeTaskInstance(env, task, map_index, try_number, max_tries)
+    ti.state = state  # type: ignore[assignment]  # None for an instance a deadlocked run never ran, as in Airflow
     context = task_context(env, task, ti)
     ti.context = context
     context["reason"] = reason

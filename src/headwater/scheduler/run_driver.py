@@ -471,7 +471,10 @@ class RunDriver:
             self.env,
             success=self.run.state is DagRunState.SUCCESS,
             reason=self.ended_because,
-            instances=[(r.task_id, r.map_index, r.try_number, r.max_tries) for r in self.records.values()],
+            instances=[
+                (r.task_id, r.map_index, r.try_number, r.max_tries, r.state.value if r.state else None)
+                for r in self.records.values()
+            ],
         )
 
 
