@@ -56,3 +56,40 @@ def test_a_failed_runs_callbacks_are_called_once_each_and_a_raising_one_does_not
     scheduler_log = site.scheduler_log()
     assert scheduler_log.count("RuntimeError: the DAG callback is broken") == 2, scheduler_log
     assert f"The DAG callback broken of DAG 'cb', run '{first}' raised; the run's state is unchanged." in scheduler_log
+
+
+KILLED = """
+    import datetime as dt, json, os, signal
+    from headwater import DAG
+    from headwater.operators.python import PythonOperator
+
+    def note(context):
+        with open({log!r}, "a") as fh:
+            fh.write(json.dumps({{"state": context["ti"].state, "try": context["ti"].try_number,
+                                  "exception": context["exception"]}}) + "\\n")
+
+    def die():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with DAG("killed", start_date=dt.datetime(2024, 1, 1), schedule=None) as dag:
+        PythonOperator(task_id="dies", python_callable=die, on_failure_callback=note)
+"""
+
+
+def test_a_try_whose_process_dies_calls_its_failure_callback_from_the_scheduler(
+    site: SchedulerHome, tmp_path: Path
+) -> None:
+    """Given a task whose process is killed mid-try (Airflow's zombie), when the scheduler declares the try
+    lost, then the task's on_failure_callback is called once, with the reason as context['exception']."""
+    log = tmp_path / "task_callbacks.jsonl"
+    site.write_dag(KILLED.format(log=str(log)))
+    site.start_scheduler()
+    site.wait_for_dags("killed")
+    run_id = site.trigger("killed")
+    assert site.wait_for_run("killed", run_id, timeout=30).state.value == "failed"
+    site.wait_for("the failure callback", lambda _: log.exists() and log.read_text().strip(), timeout=20)
+
+    [noted] = [json.loads(line) for line in log.read_text().splitlines()]
+    assert (noted["state"], noted["try"]) == ("failed", 1)
+    reason = site.instances("killed", run_id)["dies"].reason
+    assert noted["exception"] == reason and reason.startswith("lost: "), reason
