@@ -197,7 +197,7 @@ def _smtp(section: Mapping[str, Any]) -> SmtpSettings:
 
     return SmtpSettings(
         smtp_host=text("smtp_host", d.smtp_host) or d.smtp_host,
-        smtp_port=_typed(section, "smtp", "smtp_port", int, d.smtp_port),
+        smtp_port=_typed(section, "smtp", "smtp_port", _port, d.smtp_port),
         smtp_starttls=_typed(section, "smtp", "smtp_starttls", _boolean, d.smtp_starttls),
         smtp_ssl=_typed(section, "smtp", "smtp_ssl", _boolean, d.smtp_ssl),
         smtp_user=text("smtp_user", None),
@@ -222,6 +222,16 @@ def _email(section: Mapping[str, Any]) -> EmailSettings:
         from_email=str(section["from_email"]) if section.get("from_email") else None,
         ssl_context=context,
     )
+
+
+def _port(value: Any) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(f"{number} is outside 1-65535")
+    return number
+
+
+_port.__name__ = "port number"
 
 
 def _positive_count(value: Any) -> int:

@@ -219,3 +219,47 @@ class TestDagCallbacks:
 
         assert run.json["dag_run_state"] == "failed"
         assert [(c["kind"], c["reason"]) for c in calls(log)] == [("dag_failure", "all_tasks_deadlocked")]
+
+
+def test_a_run_past_its_dagrun_timeout_gives_reason_timed_out() -> None:
+    """Given a running run of a DAG with dagrun_timeout and on_failure_callback, when the scheduler's
+    driver finds it past the timeout, then the callback is called once with reason 'timed_out'."""
+    import datetime as dt
+
+    import pendulum
+
+    from headwater.executors.inprocess import InProcessExecutor
+    from headwater.model.dag import DAG
+    from headwater.operators.empty import EmptyOperator
+    from headwater.runtime.environment import run_environment
+    from headwater.scheduler.dagruns import missing_instances, new_run
+    from headwater.scheduler.run_driver import RunDriver
+    from headwater.store.memory import MemoryStore
+    from headwater.store.xcom.base import BaseXCom
+
+    seen: list[tuple[str, str]] = []
+    with DAG(
+        "slow",
+        start_date=dt.datetime(2024, 1, 1),
+        schedule=None,
+        dagrun_timeout=dt.timedelta(minutes=5),
+        on_failure_callback=lambda context: seen.append((context["reason"], context["dag_run"].state)),
+    ) as dag:
+        EmptyOperator(task_id="t")
+    run = new_run(
+        dag,
+        run_type="manual",
+        logical_date=dt.datetime(2024, 1, 2, tzinfo=dt.UTC),
+        data_interval=dag.timetable.manual_interval(pendulum.datetime(2024, 1, 2)),
+    )
+    run.start_date = pendulum.datetime(2024, 1, 2)
+    instances = missing_instances(dag, run, [], {})
+    env = run_environment(dag, run, backend=BaseXCom, now=lambda: pendulum.datetime(2024, 1, 2, 1))
+    store = MemoryStore()
+    store.start_run(run, instances, replace=False)
+    driver = RunDriver(env, run, instances, store, InProcessExecutor(env), queued_by="me")
+
+    ended = driver.time_out(pendulum.datetime(2024, 1, 2, 1), dag.dagrun_timeout)
+
+    assert ended is not None and ended.state.value == "failed"
+    assert seen == [("timed_out", "failed")]
