@@ -12,12 +12,9 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import jinja2.sandbox
-
 from headwater.config import Settings
 from headwater.errors import EmailError
 from headwater.runtime.current import get_current_context
-from headwater.runtime.smtp import send_email_smtp
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -64,6 +61,8 @@ def send_email(
     """Airflow's ``airflow.utils.email.send_email``, through ``[smtp]``. ``conn_id`` names a Connection,
     which headwater does not serve yet: as in Airflow when that Connection does not exist, the login comes
     from ``[smtp] smtp_user`` / ``smtp_password``."""
+    from headwater.runtime.smtp import send_email_smtp  # lazy: smtplib and ssl only for a task that mails
+
     try:
         settings = settings_in_use(get_current_context().get("conf"))
     except RuntimeError:  # not inside a task
@@ -102,6 +101,8 @@ def alert_content(
     context: dict[str, Any], exception: BaseException | str | None, settings: Settings, log_location: str
 ) -> tuple[str, str, str]:
     """(subject, body, body without the exception) of a try's alert, rendered over the task's context."""
+    import jinja2.sandbox
+
     ti = context["ti"]
     values = {
         **context,
@@ -132,6 +133,8 @@ def email_alert(
     if not addresses:
         return
     ti = context["ti"]
+    from headwater.runtime.smtp import send_email_smtp
+
     location = f"headwater tasks logs {ti.dag_id} {ti.run_id} {ti.task_id} --try {ti.try_number}"
     try:
         settings = settings_in_use(settings_given)
