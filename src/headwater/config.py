@@ -18,6 +18,36 @@ from headwater.model.ids import DEFAULT_RUN_ID_PATTERN
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """Airflow's ``[smtp]`` section, with its defaults: where task alerts and ``EmailOperator`` send mail."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = True
+    """As in Airflow, STARTTLS is asked for by default; a local relay without TLS needs ``false``."""
+    smtp_ssl: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_mail_from: str = "airflow@example.com"
+    smtp_timeout: int = 30
+    smtp_retry_limit: int = 5
+    """Connection attempts when the server hangs up at once (Airflow retries only that case)."""
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    """Airflow's ``[email]`` section: the alert's defaults and template files."""
+
+    subject_template: str | None = None
+    """A file holding a Jinja template for the alert's subject (Airflow's default when unset)."""
+    html_content_template: str | None = None
+    """A file holding a Jinja template for the alert's HTML body (Airflow's default when unset)."""
+    from_email: str | None = None
+    ssl_context: str = "default"
+    """``default`` (verify the server's certificate) or ``none``, for ``smtp_ssl``."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting headwater reads, typed, with its default."""
 
@@ -80,6 +110,8 @@ class Settings:
     celery_message_secret: str = field(default="", repr=False)
     """The key the scheduler signs Celery messages with and workers check them against (HMAC-SHA256); the
     same on every machine. Empty: a random one kept in ``$HEADWATER_HOME/celery_message_secret``."""
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
@@ -150,8 +182,66 @@ class Settings:
             celery_worker_concurrency=_typed(celery, "celery", "worker_concurrency", int, 16),
             celery_visibility_timeout=_typed(celery, "celery", "visibility_timeout", float, 21600.0),
             celery_message_secret=str(celery.get("message_secret") or ""),
+            smtp=_smtp(raw.get("smtp", {})),
+            email=_email(raw.get("email", {})),
             raw=raw,
         )
+
+
+def _smtp(section: Mapping[str, Any]) -> SmtpSettings:
+    d = SmtpSettings()
+
+    def text(key: str, default: str | None) -> str | None:
+        value = section.get(key)
+        return default if value is None or value == "" else str(value)
+
+    return SmtpSettings(
+        smtp_host=text("smtp_host", d.smtp_host) or d.smtp_host,
+        smtp_port=_typed(section, "smtp", "smtp_port", _port, d.smtp_port),
+        smtp_starttls=_typed(section, "smtp", "smtp_starttls", _boolean, d.smtp_starttls),
+        smtp_ssl=_typed(section, "smtp", "smtp_ssl", _boolean, d.smtp_ssl),
+        smtp_user=text("smtp_user", None),
+        smtp_password=text("smtp_password", None),
+        smtp_mail_from=text("smtp_mail_from", d.smtp_mail_from) or d.smtp_mail_from,
+        smtp_timeout=_typed(section, "smtp", "smtp_timeout", int, d.smtp_timeout),
+        smtp_retry_limit=_typed(section, "smtp", "smtp_retry_limit", _positive_count, d.smtp_retry_limit),
+    )
+
+
+def _email(section: Mapping[str, Any]) -> EmailSettings:
+    d = EmailSettings()
+    context = str(section.get("ssl_context") or d.ssl_context).strip().lower()
+    if context not in ("default", "none"):
+        raise ConfigError(
+            f"[email] ssl_context = {context!r} is not valid; set HEADWATER__EMAIL__SSL_CONTEXT or headwater.toml "
+            "to default or none."
+        )
+    return EmailSettings(
+        subject_template=str(section["subject_template"]) if section.get("subject_template") else None,
+        html_content_template=str(section["html_content_template"]) if section.get("html_content_template") else None,
+        from_email=str(section["from_email"]) if section.get("from_email") else None,
+        ssl_context=context,
+    )
+
+
+def _port(value: Any) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(f"{number} is outside 1-65535")
+    return number
+
+
+_port.__name__ = "port number"
+
+
+def _positive_count(value: Any) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{number} is less than 1")
+    return number
+
+
+_positive_count.__name__ = "positive integer"
 
 
 def _boolean(value: Any) -> bool:

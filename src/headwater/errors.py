@@ -22,6 +22,7 @@
         ├── XComSerializationError (TypeError) an XCom value the serializer cannot store
         ├── XComNotFound (KeyError)            an argument names an XCom key that was never pushed
         ├── NotServedInTemplate                a template reads an Airflow name headwater does not serve
+        ├── EmailError (OSError)               an e-mail could not be sent (SMTP unreachable or refusing)
         ├── SkipTask                           the task asks to be skipped (AirflowSkipException)
         └── FailTask                           the task fails now, no retry (AirflowFailException)
 
@@ -165,6 +166,11 @@ class TaskError(HeadwaterError):
 
 class NotServedInTemplate(TaskError):
     """A template reads an Airflow context name headwater does not serve yet (``var``, ``conn``)."""
+
+
+class EmailError(TaskError, OSError):
+    """Raised when an e-mail cannot be sent: the SMTP server is unreachable, refuses, or lacks a feature
+    the ``[smtp]`` settings ask for. The message names the server and the setting to change."""
 
 
 class SkipTask(TaskError):

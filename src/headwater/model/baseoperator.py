@@ -98,6 +98,8 @@ class BaseOperator(DependencyMixin):
         task_id: str,
         owner: str = "airflow",
         email: str | Iterable[str] | None = None,
+        email_on_failure: bool = True,
+        email_on_retry: bool = True,
         trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
         retries: int | None = 0,
         retry_delay: timedelta | float = timedelta(seconds=300),
@@ -146,6 +148,9 @@ class BaseOperator(DependencyMixin):
             )
         self.owner = owner
         self.email = email
+        """Where the alert of a failed (``email_on_failure``) or retried (``email_on_retry``) try goes."""
+        self.email_on_failure = email_on_failure
+        self.email_on_retry = email_on_retry
         self.max_active_tis_per_dag = max_active_tis_per_dag
         """At most this many instances of the task run at once across all runs (``None``: no limit)."""
         self.max_active_tis_per_dagrun = max_active_tis_per_dagrun

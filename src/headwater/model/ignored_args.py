@@ -15,9 +15,6 @@ if TYPE_CHECKING:
 
 IGNORED_TASK_ARGS: Mapping[str, str] = {
     "sla": "SLA misses are not tracked and sla_miss_callback is never called",
-    "email": "no e-mail is sent on failure or retry",
-    "email_on_failure": "no e-mail is sent on failure",
-    "email_on_retry": "no e-mail is sent on retry",
     "executor_config": "the executor runs every task the same way",
     "executor": "every task runs on the configured [core] executor",
     "run_as_user": "tasks run as the worker's own user",

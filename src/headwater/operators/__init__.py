@@ -7,6 +7,7 @@ from headwater.operators.branch import (
     BranchDayOfWeekOperator,
     LatestOnlyOperator,
 )
+from headwater.operators.email import EmailOperator
 from headwater.operators.empty import DummyOperator, EmptyOperator
 from headwater.operators.python import BranchPythonOperator, PythonOperator, ShortCircuitOperator
 
@@ -17,6 +18,7 @@ __all__ = [
     "BranchDayOfWeekOperator",
     "BranchPythonOperator",
     "DummyOperator",
+    "EmailOperator",
     "EmptyOperator",
     "LatestOnlyOperator",
     "PythonOperator",

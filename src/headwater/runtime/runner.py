@@ -24,6 +24,7 @@ from headwater.errors import FailTask, SkipTask, TaskError
 from headwater.model.baseoperator import BaseOperator
 from headwater.model.mapping import is_mappable, mapped_consumers
 from headwater.model.states import TaskState
+from headwater.runtime.callbacks import call_callbacks, finish_try
 from headwater.runtime.context import RunEnvironment, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
@@ -78,14 +79,6 @@ def _where(exc: BaseException) -> str:
         return ""
     last = frames[-1]
     return f" at {last.filename}:{last.lineno}"
-
-
-def _call_callbacks(callbacks: Any, context: dict[str, Any], task_id: str, kind: str) -> None:
-    for callback in callbacks if isinstance(callbacks, list) else [callbacks] if callbacks else []:
-        try:
-            callback(context)
-        except Exception:  # a failing callback must not change the task's recorded outcome
-            log.exception("The %s callback of task %r raised; the task's state is unchanged.", kind, task_id)
 
 
 def push_result(task: BaseOperator, ti: RuntimeTaskInstance, result: Any, *, mapped_instance: bool) -> None:
@@ -143,10 +136,11 @@ def run_task(
     ti.context = context
     skips: list[planning.Skip] = []
     retry_at = None
+    exception: BaseException | None = None
     try:
         keep = {id(v) for k, v in (mapped_kwargs or {}).items() if k in (unrendered or ())}
         render_template_fields(concrete, context, keep=keep)
-        _call_callbacks(concrete.on_execute_callback, context, task.task_id, "on_execute")
+        call_callbacks(concrete.on_execute_callback, context, f"task {task.task_id!r}")
         token = set_current_context(context)
         try:
             with _time_limit(concrete):
@@ -159,9 +153,11 @@ def run_task(
     except SkipTask as exc:
         state, reason = TaskState.SKIPPED, f"the task raised {type(exc).__name__}{_where(exc)}: {exc}"
     except FailTask as exc:
+        exception = exc
         log.error("Task %r failed without retry: %s", task.task_id, exc)
         state, reason = TaskState.FAILED, f"the task raised {type(exc).__name__} (no retry): {exc}"
     except Exception as exc:  # noqa: BLE001 - the task's own error: recorded as its outcome, with the traceback logged
+        exception = exc
         log.error("Task %r failed on try %d:\n%s", task.task_id, try_number, traceback.format_exc().rstrip())
         state = planning.state_after_failure(try_number=try_number, retries=budget, fail_fast=False)
         detail = f"{type(exc).__name__}: {exc}"
@@ -179,11 +175,6 @@ def run_task(
             tries = f"retries exhausted after {try_number} tries" if task.retries else "failed"
             reason = f"{tries}: {detail}"
     ti.state = state.value
-    callback = {
-        TaskState.SUCCESS: concrete.on_success_callback,
-        TaskState.FAILED: concrete.on_failure_callback,
-        TaskState.UP_FOR_RETRY: concrete.on_retry_callback,
-        TaskState.SKIPPED: concrete.on_skipped_callback,
-    }[state]
-    _call_callbacks(callback, context, task.task_id, state.value)
+    ti.end_date = env.now()
+    finish_try(concrete, context, state, exception, env.settings)
     return TaskOutcome(task.task_id, map_index, state, try_number, start, env.now(), reason, skips, retry_at)

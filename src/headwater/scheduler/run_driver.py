@@ -17,6 +17,7 @@ from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkIte
 from headwater.model.mapping import MissingMapInput
 from headwater.model.states import SCHEDULABLE_STATES, TERMINAL_STATES, DagRunState, TaskState
 from headwater.planning import Action, RunSnapshot, TIKey
+from headwater.runtime.callbacks import run_dag_callbacks
 from headwater.runtime.context import RunEnvironment
 from headwater.runtime.runner import TaskOutcome
 from headwater.runtime.xcom_access import ExpansionPuller
@@ -91,6 +92,11 @@ class RunDriver:
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
         self.number = 0
+        self.inline_dag_callbacks = True
+        """Call the DAG's run callbacks before the run's end is written (``dags test``); the scheduler turns
+        this off and calls them away from its loop (``run_end_callbacks``)."""
+        self.ended_because: str | None = None
+        """Airflow's ``reason`` for the run's end: success, task_failure, all_tasks_deadlocked or timed_out."""
         self.inflight: set[TIKey] = {k for k, rec in self.records.items() if rec.state in _INFLIGHT}
         self.changed: set[str] = set(self.shape.tasks)
         """Tasks whose state changed since the last pass (scheduler mode)."""
@@ -124,12 +130,12 @@ class RunDriver:
             if not to_run:
                 state, reason = planning.run_outcome(self.shape, self.snapshot.states)
                 if state is not None:
-                    return self._finish(state, reason)
+                    return self._finish(state, reason, _ended_because(state))
                 if changed:
                     self._flush()
                     continue
                 if not self._wait_for_retry():
-                    return self._finish(DagRunState.FAILED, self._deadlock_reason())
+                    return self._finish(DagRunState.FAILED, self._deadlock_reason(), "all_tasks_deadlocked")
                 self._flush()
                 continue
             self._flush()
@@ -287,11 +293,11 @@ class RunDriver:
         if self.inflight or self.changed or self.retry_at or self.held_by_past:
             return None  # something is still to happen: no need to look at every instance
         state, reason = planning.run_outcome(self.shape, self.snapshot.states)
-        if state is None:
-            if any(s is TaskState.SCHEDULED for s in self.snapshot.states.values()):
-                return None
-            state, reason = DagRunState.FAILED, self._deadlock_reason()
-        return self._finish(state, reason)
+        if state is not None:
+            return self._finish(state, reason, _ended_because(state))
+        if any(s is TaskState.SCHEDULED for s in self.snapshot.states.values()):
+            return None
+        return self._finish(DagRunState.FAILED, self._deadlock_reason(), "all_tasks_deadlocked")
 
     def _deadlock_reason(self) -> str:
         return planning.deadlock_reason(self.shape, self.snapshot.states, self.snapshot.absent)
@@ -307,7 +313,7 @@ class RunDriver:
         skipped, reason = decided
         for key in skipped:
             self._end(key, TaskState.SKIPPED, reason, self.number)
-        return self._finish(DagRunState.FAILED, reason)
+        return self._finish(DagRunState.FAILED, reason, "timed_out")
 
     def flush(self) -> None:
         self._flush()
@@ -445,9 +451,32 @@ class RunDriver:
         self._new -= set(self._dirty)
         self._dirty, self._removed = {}, []
 
-    def _finish(self, state: DagRunState, reason: str) -> DagRunRecord:
+    def _finish(self, state: DagRunState, reason: str, ended_because: str) -> DagRunRecord:
         self.run.state = state
         self.run.end_date = self.env.now()
         self.run.reason = reason
+        self.ended_because = ended_because
+        if self.inline_dag_callbacks:  # what the callbacks push is written with the run's end
+            self.run_end_callbacks()
         self._flush(self.run)
         return self.run
+
+    def run_end_callbacks(self) -> None:
+        """Call the DAG's ``on_success_callback`` / ``on_failure_callback`` for the run that ended (each
+        callback's error is logged; none changes the run's state)."""
+        if self.ended_because is None:
+            return
+        self.env.dag_run.state = self.run.state.value
+        run_dag_callbacks(
+            self.env,
+            success=self.run.state is DagRunState.SUCCESS,
+            reason=self.ended_because,
+            instances=[
+                (r.task_id, r.map_index, r.try_number, r.max_tries, r.state.value if r.state else None)
+                for r in self.records.values()
+            ],
+        )
+
+
+def _ended_because(state: DagRunState) -> str:
+    return "success" if state is DagRunState.SUCCESS else "task_failure"

@@ -155,6 +155,7 @@ class RunStarting:
             queued_by=self.token,
             past_gate=lambda key: self._past_gate(dag, run, key),
         )
+        driver.inline_dag_callbacks = False  # called in a thread once the run's end is written
         self.drivers[(run.dag_id, run.run_id)] = driver
 
     def _past_gate(self, dag: DAG, run: DagRunRecord, key: TIKey) -> str | None:

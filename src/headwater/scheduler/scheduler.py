@@ -28,6 +28,7 @@ from headwater.model.dag import DAG
 from headwater.model.states import DagRunState, TaskState
 from headwater.planning import TIKey
 from headwater.scheduler.control import dag_entry
+from headwater.scheduler.dag_callbacks import DagCallbackThreads
 from headwater.scheduler.dag_folder import DagFolder, FolderChanges
 from headwater.scheduler.dagruns import missing_instances
 from headwater.scheduler.failures import LoopFailures
@@ -88,6 +89,8 @@ class Scheduler(TryKeeping, RunStarting):
         """Held while this scheduler runs (see ``service.SchedulerLock``); released when it stops."""
         self.job = SchedulerJob(settings, store, hostname=self.hostname)
         self.failures = LoopFailures(sleep=self._pause)
+        self.dag_callbacks = DagCallbackThreads(store)
+        """The DAG callbacks of finished runs, called in threads of their own."""
 
     # -- the loop ----------------------------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class Scheduler(TryKeeping, RunStarting):
             ("close the wake socket", self.wake.close),
             ("release the scheduler lock", self.lock.release if self.lock is not None else lambda: None),
             ("shut the executor down", lambda: self.executor.shutdown(wait=True)),
+            ("let the DAG callbacks finish", lambda: self.dag_callbacks.wait(5.0)),
             ("record the scheduler's end", lambda: self.job.end(ended, self.clock())),
         ]
         for what, step in steps:
@@ -192,6 +196,7 @@ class Scheduler(TryKeeping, RunStarting):
             finished = self.drivers[key].finish_if_done()
             if finished is not None:
                 log.info("DAG run %s of %s: %s (%s)", key[1], key[0], finished.state.value, finished.reason)
+                self.dag_callbacks.submit(self.drivers[key])
                 self._forget(key)
 
     def _wait_for_slot(self, run_key: RunKey, driver: RunDriver, ti_key: TIKey) -> None:
@@ -335,6 +340,7 @@ class Scheduler(TryKeeping, RunStarting):
         self._start_queued_runs()
         self._check_orphans()
         self._check_timeouts()
+        self.dag_callbacks.check()
         for driver in self.drivers.values():  # instances held back by the previous run: ask again
             driver.changed |= driver.held_by_past
 
@@ -425,6 +431,7 @@ class Scheduler(TryKeeping, RunStarting):
             self.store.skip_running(key[0], key[1], running, reason=final.reason or "", now=now)
             self.executor.terminate([(key[0], key[1], *ti_key) for ti_key in running])
             log.warning("DAG run %s of %s: %s", key[1], key[0], final.reason)
+            self.dag_callbacks.submit(driver)
             self._forget(key)
 
 

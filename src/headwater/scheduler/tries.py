@@ -21,6 +21,7 @@ from headwater.executors.base import EventKind, Executor, ExecutorEvent, WorkIte
 from headwater.model.dag import DAG
 from headwater.model.states import TaskState
 from headwater.model.timetables import to_utc
+from headwater.scheduler.dag_callbacks import DagCallbackThreads
 from headwater.scheduler.dag_folder import DagFolder
 from headwater.scheduler.run_driver import RunDriver
 from headwater.store.records import TaskInstanceRecord
@@ -51,6 +52,7 @@ class TryKeeping:
     dags: dict[str, DAG]
     drivers: dict[tuple[str, str], RunDriver]
     orphans: dict[InstanceKey, Orphan]
+    dag_callbacks: DagCallbackThreads
     held: dict[InstanceKey, WorkItem]
     """Tries a worker refused for a DAG file changed since it was parsed, until it is parsed again."""
     _next_poll: float
@@ -150,6 +152,8 @@ class TryKeeping:
         )
         if stored is not None and stored.reason == reason:  # not when the try had ended or moved on already
             log.warning("%s of %s in %s: %s", item.task_id, item.dag_id, item.run_id, reason)
+            if task is not None:
+                self.dag_callbacks.submit_lost_try(self.drivers.get((item.dag_id, item.run_id)), task, stored)
         return stored
 
     def _check_orphans(self) -> None:

@@ -14,6 +14,13 @@ _EMPTY = {
     "DummyOperator": "headwater.operators.empty:DummyOperator",
 }
 _BASH = {"BashOperator": "headwater.operators.bash:BashOperator"}
+_EMAIL_OPERATOR = {"EmailOperator": "headwater.operators.email:EmailOperator"}
+_EMAIL_UTILS = {
+    "send_email": "headwater.runtime.alerts:send_email",
+    "send_email_smtp": "headwater.runtime.alerts:send_email",
+    "build_mime_message": "headwater.runtime.smtp:build_mime_message",
+    "get_email_address_list": "headwater.runtime.smtp:get_email_address_list",
+}
 _LATEST = {"LatestOnlyOperator": "headwater.operators.branch:LatestOnlyOperator"}
 _BRANCH = {
     "BaseBranchOperator": "headwater.operators.branch:BaseBranchOperator",
@@ -125,6 +132,8 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.operators.dummy_operator": _EMPTY,
     "airflow.operators.bash": _BASH,
     "airflow.operators.bash_operator": _BASH,
+    "airflow.operators.email": _EMAIL_OPERATOR,
+    "airflow.operators.email_operator": _EMAIL_OPERATOR,
     "airflow.operators.latest_only": _LATEST,
     "airflow.operators.branch": _BRANCH,
     "airflow.operators.datetime": _DATETIME,
@@ -138,6 +147,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.utils.state": _STATE,
     "airflow.utils.helpers": _CHAIN,
     "airflow.utils.dates": _DATES,
+    "airflow.utils.email": _EMAIL_UTILS,
     "airflow.utils.timezone": _TIMEZONE,
     "airflow.utils.weekday": _WEEKDAY_ENUM,
     "airflow.utils.template": _LITERAL,
@@ -183,6 +193,9 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers.standard.operators.datetime": _DATETIME,
     "airflow.providers.standard.operators.weekday": _WEEKDAY,
     "airflow.providers.standard.utils": {},
+    "airflow.providers.smtp": {},
+    "airflow.providers.smtp.operators": {},
+    "airflow.providers.smtp.operators.smtp": _EMAIL_OPERATOR,
 }
 
 ALTERNATIVES: dict[str, str] = {
@@ -220,6 +233,5 @@ ALTERNATIVES: dict[str, str] = {
     "airflow.settings": "headwater does not expose its metadata database or settings to DAG files.",
     "airflow.utils.session": "headwater does not expose its metadata database to DAG files.",
     "airflow.operators.subdag": "SubDAGs were removed in Airflow 3; use airflow.utils.task_group.TaskGroup.",
-    "airflow.operators.email": "use a PythonOperator that sends through smtplib meanwhile.",
 }
 """For names headwater does not serve: what to use instead, keyed by the name or a module prefix."""
