@@ -83,7 +83,7 @@ def function_source(function: Callable[..., Any]) -> str:
     return "".join(line for i, line in enumerate(lines) if i not in drop)
 
 
-_SCRIPT = '''\
+_SCRIPT = """\
 from __future__ import annotations
 
 import sys
@@ -105,14 +105,14 @@ except Exception as _headwater_error:
 with open(sys.argv[2], "wb") as _headwater_file:
     if _headwater_result is not None:
         _headwater_serializer.dump(_headwater_result, _headwater_file)
-'''
+"""
 
-_MODULE_ALIAS = '''
+_MODULE_ALIAS = """
 import types as _headwater_types
 _headwater_module = _headwater_types.ModuleType({module!r})
 _headwater_module.{name} = {name}
 sys.modules[{module!r}] = _headwater_module
-'''
+"""
 
 
 class BaseVirtualenvOperator(PythonOperator):
@@ -207,9 +207,9 @@ class BaseVirtualenvOperator(PythonOperator):
             culprit = next((k for k, v in kwargs.items() if not _dumps_ok(library, v)), None)
             where = f"the argument {culprit!r}" if culprit else "op_args"
             raise CannotCrossInterpreters(
-                f"DAG {self._dag_id()!r}, task {self.task_id!r}: {where} cannot be written with serializer {self.serializer!r} "
-                f"({type(err).__name__}: {err}). Ask only for the context entries you need by name rather than "
-                "**kwargs, pass plain values, or use serializer='cloudpickle' or 'dill'."
+                f"DAG {self._dag_id()!r}, task {self.task_id!r}: {where} cannot be written with serializer "
+                f"{self.serializer!r} ({type(err).__name__}: {err}). Ask only for the context entries you need "
+                "by name rather than **kwargs, pass plain values, or use serializer='cloudpickle' or 'dill'."
             ) from None
 
     def _call_in(self, python: Path, args: list[Any], kwargs: dict[str, Any], context: dict[str, Any]) -> Any:
