@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ import pytest
 from headwater.operators.venvs import VenvSpec, ensure_venv, venv_python
 
 PYTHON27 = Path("/root/.pyenv/versions/2.7.18/bin/python")
+PYTHON312_BIN = Path("/root/.pyenv/versions/3.12.1/bin")
 
 
 def _write_wheel(folder: Path, name: str, version: str, module_source: str) -> Path:
@@ -232,8 +234,8 @@ class TestPythonVirtualenvOperator:
 
         assert run.json["tasks"]["nothing"]["state"] == "failed"
         assert run.json["tasks"]["nothing"]["reason"].startswith(
-            "failed: VenvBuildFailed: installing the requirements failed with exit code 1; the installer's "
-            "output is in the task log above."
+            "failed: VenvBuildFailed: installing the requirements failed with exit code 1; the output is in the "
+            "task log above. Check the requirement names and versions, index_urls and pip_install_options."
         )
         assert "No matching distribution found for dill" in run.stderr
         assert [p.name for p in cache.iterdir() if p.is_dir()] == []
@@ -272,6 +274,33 @@ class TestPythonVirtualenvOperator:
         assert reason.endswith("(exit code 1): ValueError: the input file is empty. The traceback is in the task log.")
         assert 'raise ValueError("the input file is empty")' in run.stderr
         assert "(exit code 4). The traceback is in the task log." in run.json["tasks"]["fails"]["reason"]
+
+    def test_python_version_builds_the_venv_from_that_python(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_dag, dags_test
+    ) -> None:
+        """Given python_version='3.12' with python3.12 on PATH, the callable runs under 3.12 and its arguments
+        cross from this interpreter."""
+        if not (PYTHON312_BIN / "python3.12").is_file():
+            pytest.skip(f"no Python 3.12 in {PYTHON312_BIN}")
+        monkeypatch.setenv("PATH", f"{PYTHON312_BIN}:{os.environ['PATH']}")
+        path = write_dag(
+            f"""
+            from airflow import DAG
+            from airflow.decorators import task
+
+            with DAG("venv_312", schedule=None):
+                @task.virtualenv(python_version="3.12", system_site_packages=False, venv_cache_path={str(tmp_path)!r})
+                def version(offset):
+                    import sys
+                    return [sys.version_info[0], sys.version_info[1] + offset]
+                version(100)
+            """
+        )
+
+        run = dags_test(path)
+
+        assert run.exit_code == 0, run.stderr
+        assert run.json["xcoms"]["version"]["return_value"] == [3, 112]
 
     def test_branch_virtualenv_follows_the_returned_id(self, shared: Shared, write_dag, dags_test) -> None:
         """Given @task.branch_virtualenv returning 'big', then 'big' runs and 'small' is skipped."""

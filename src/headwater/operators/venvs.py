@@ -112,7 +112,7 @@ def build_venv(spec: VenvSpec, venv: Path, *, method: str = "auto") -> None:
         create = [base, "-m", "venv", "--without-pip", str(venv)]
         if spec.system_site_packages:
             create.insert(3, "--system-site-packages")
-    _run(create, "creating the virtual environment")
+    _run(create, "creating the virtual environment", "Check that the Python it is made from runs (python_version).")
     if spec.system_site_packages:
         _see_host_packages(venv)
     if not spec.requirements:
@@ -125,7 +125,11 @@ def build_venv(spec: VenvSpec, venv: Path, *, method: str = "auto") -> None:
     else:
         install = [sys.executable, "-m", "pip", "--python", python, "install"]
     install += [*_index_options(spec.index_urls), *spec.pip_install_options, "-r", str(requirements)]
-    _run(install, "installing the requirements")
+    _run(
+        install,
+        "installing the requirements",
+        "Check the requirement names and versions, index_urls and pip_install_options.",
+    )
 
 
 def _index_options(index_urls: tuple[str, ...] | None) -> list[str]:
@@ -174,7 +178,7 @@ def _see_host_packages(venv: Path) -> None:
     (Path(out[1]) / "_headwater_host_site.pth").write_text("\n".join(site.getsitepackages()) + "\n")
 
 
-def _run(command: Sequence[str], what: str) -> None:
+def _run(command: Sequence[str], what: str, hint: str) -> None:
     """Run one build step with its output streamed to the task log; fail with the exit code on error."""
     _say(f"{what}: {' '.join(command)}")
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONHOME", "VIRTUAL_ENV"}}
@@ -187,10 +191,7 @@ def _run(command: Sequence[str], what: str) -> None:
         print(raw.decode(errors="backslashreplace").rstrip(), file=sys.stderr)
     code = proc.wait()
     if code != 0:
-        raise VenvBuildFailed(
-            f"{what} failed with exit code {code}; the installer's output is in the task log above. Check the "
-            "requirement names and versions, index_urls and pip_install_options."
-        )
+        raise VenvBuildFailed(f"{what} failed with exit code {code}; the output is in the task log above. {hint}")
 
 
 def _say(line: str) -> None:
