@@ -156,6 +156,31 @@ class TestPythonVirtualenvOperator:
         assert (venv / "sentinel").read_text() == "still here"
         assert sorted(p.name for p in shared.cache.iterdir() if p.is_dir()) == [venv.name]
 
+    def test_a_requirements_file_is_rendered_as_a_template(
+        self, shared: Shared, dags_folder: Path, write_dag, dags_test
+    ) -> None:
+        """Given requirements='requirements.txt' (a file next to the DAG whose version comes from a param), the
+        file is rendered and its requirement installed."""
+        (dags_folder / "requirements.txt").write_text("# pinned by the DAG's params\nhwprobe=={{ params.version }}\n")
+        path = write_dag(
+            f"""
+            from airflow import DAG
+            from airflow.decorators import task
+
+            with DAG("venv_requirements_file", schedule=None, params={{"version": "1.0"}}):
+                @task.virtualenv({shared.venv_args(requirements="requirements.txt")})
+                def answer():
+                    import hwprobe
+                    return hwprobe.ANSWER
+                answer()
+            """
+        )
+
+        run = dags_test(path)
+
+        assert run.exit_code == 0, run.stderr
+        assert run.json["xcoms"]["answer"]["return_value"] == 42
+
     def test_system_site_packages_sees_the_hosts_packages_and_dill_and_cloudpickle_cross(
         self, tmp_path: Path, write_dag, dags_test
     ) -> None:
@@ -413,3 +438,33 @@ class TestVenvCache:
             ).returncode
             == 1
         )
+
+
+def test_on_the_scheduler_the_tries_log_holds_the_venv_build_and_the_callables_traceback(site) -> None:
+    """Given the scheduler's worker processes (a real deployment's path, where the log is a file per try), when
+    a virtualenv callable raises, then the try's log shows the venv being made and the callable's traceback,
+    and the run fails. (About 3 s: a scheduler and its workers start.)"""
+    site.write_dag(
+        """
+        import pendulum
+        from airflow import DAG
+        from airflow.decorators import task
+
+        with DAG("venv_scheduled", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+            @task.virtualenv(system_site_packages=False)
+            def load(rows=3):
+                raise RuntimeError(f"only {rows} rows arrived")
+            load()
+        """,
+        "venv_scheduled.py",
+    )
+    site.start_scheduler()
+    site.wait_for_dags("venv_scheduled")
+    run_id = site.trigger("venv_scheduled")
+
+    assert site.wait_for_run("venv_scheduled", run_id, timeout=60).state.value == "failed", site.scheduler_log()
+
+    log = site.cli("tasks", "logs", "venv_scheduled", run_id, "load").stdout
+    assert f"Created the virtual environment {site.home / 'venvs'}/venv-" in log
+    assert 'raise RuntimeError(f"only {rows} rows arrived")' in log
+    assert "RuntimeError: only 3 rows arrived" in log
