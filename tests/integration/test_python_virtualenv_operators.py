@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -76,14 +77,30 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
 
 Run = Callable[..., object]
 
+NOT_FOUND = {
+    "pip": "No matching distribution found for dill",
+    "uv": "Because dill was not found in the provided package locations",
+}
+"""How each installer says a requirement is missing from the index."""
+
+
+@pytest.fixture(params=["pip", "uv"])
+def installer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, headwater_home: Path) -> str:
+    """Builds go through ``venv`` + pip, or through uv (``[standard] venv_install_method``, set after the
+    home fixture has cleared the environment's HEADWATER__ settings)."""
+    if request.param == "uv" and shutil.which("uv") is None:
+        pytest.skip("uv is not on PATH (it is in the test extra)")
+    monkeypatch.setenv("HEADWATER__STANDARD__VENV_INSTALL_METHOD", request.param)
+    return str(request.param)
+
 
 class TestPythonVirtualenvOperator:
     def test_the_callable_sees_its_requirements_not_the_hosts_and_its_result_is_pushed(
-        self, shared: Shared, write_dag, dags_test
+        self, shared: Shared, installer: str, tmp_path: Path, write_dag, dags_test
     ) -> None:
-        """Given an isolated venv with a package the host lacks, when the callable runs, then it imports that
-        package, cannot import pendulum (installed next to headwater), reads op_args, op_kwargs,
-        string_args, templates_dict and ds, and its return value becomes the task's XCom."""
+        """Given an isolated venv with a package the host lacks (built by pip, then by uv), when the callable
+        runs, then it imports that package, cannot import pendulum (installed next to headwater), reads op_args,
+        op_kwargs, string_args, templates_dict and ds, and its return value becomes the task's XCom."""
         assert (
             subprocess.run([sys.executable, "-c", "import hwprobe"], capture_output=True, check=False).returncode == 1
         )
@@ -111,7 +128,7 @@ class TestPythonVirtualenvOperator:
                 PythonVirtualenvOperator(
                     task_id="probe", python_callable=probe, op_args=[4], op_kwargs={{"label": "x"}},
                     string_args=["a", "b"], templates_dict={{"when": "{{{{ ds_nodash }}}}"}},
-                    {shared.venv_args()},
+                    {shared.venv_args(venv_cache_path=str(tmp_path / installer))},
                 )
             """
         )
@@ -119,6 +136,7 @@ class TestPythonVirtualenvOperator:
         run = dags_test(path)
 
         assert run.exit_code == 0, run.stderr
+        assert f"creating the virtual environment: {'uv venv' if installer == 'uv' else sys.executable}" in run.stderr
         assert run.json["xcoms"]["probe"]["return_value"] == {
             "answer": 50,
             "label": "x",
@@ -235,11 +253,11 @@ class TestPythonVirtualenvOperator:
             "with serializer 'pickle'"
         )
 
-    def test_a_failed_install_fails_with_pips_output_and_leaves_no_venv(
-        self, shared: Shared, tmp_path: Path, write_dag, dags_test
+    def test_a_failed_install_fails_with_the_installers_output_and_leaves_no_venv(
+        self, shared: Shared, installer: str, tmp_path: Path, write_dag, dags_test
     ) -> None:
         """Given an isolated venv with serializer='dill' and an index that lacks dill, when the task runs, then
-        dill was added to the requirements (pip says it cannot find it), the task fails saying the install
+        dill was added to the requirements (the installer says it cannot find it), the task fails saying the install
         failed, and the cache holds no half-built venv."""
         cache = tmp_path / "cache"
         path = write_dag(
@@ -262,7 +280,7 @@ class TestPythonVirtualenvOperator:
             "failed: VenvBuildFailed: installing the requirements failed with exit code 1; the output is in the "
             "task log above. Check the requirement names and versions, index_urls and pip_install_options."
         )
-        assert "No matching distribution found for dill" in run.stderr
+        assert NOT_FOUND[installer] in run.stderr
         assert [p.name for p in cache.iterdir() if p.is_dir()] == []
 
     def test_exit_codes_skip_or_fail_and_a_failure_shows_its_traceback(
@@ -468,3 +486,18 @@ def test_on_the_scheduler_the_tries_log_holds_the_venv_build_and_the_callables_t
     assert f"Created the virtual environment {site.home / 'venvs'}/venv-" in log
     assert 'raise RuntimeError(f"only {rows} rows arrived")' in log
     assert "RuntimeError: only 3 rows arrived" in log
+
+
+def test_a_venv_left_without_its_marker_is_rebuilt(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Given a venv folder a killed worker left half-built (no completion marker), when the venv is asked for,
+    then it is removed and built again rather than used."""
+    spec = VenvSpec((), None, False, (), None)
+    half = tmp_path / f"venv-{spec.digest()}"
+    (half / "bin").mkdir(parents=True)
+    (half / "leftover").write_text("from the killed build")
+
+    python = venv_python(ensure_venv(spec, tmp_path))
+
+    assert f"Removing the incomplete or outdated virtual environment {half}" in capfd.readouterr().err
+    assert not (half / "leftover").exists()
+    assert subprocess.run([python, "-c", "print(1)"], capture_output=True, text=True, check=True).stdout == "1\n"
