@@ -253,6 +253,55 @@ class TestPythonVirtualenvOperator:
             "with serializer 'pickle'"
         )
 
+    def test_context_entries_cross_as_airflow_sends_them(self, shared: Shared, write_dag, dags_test) -> None:
+        """An isolated venv's **kwargs receives only the plain entries (Airflow's list, templates_dict
+        included); with the system site packages, **kwargs fails as in Airflow (there on the `macros` module,
+        here on the DAG object first), saying to ask by name; asking by name for dates works there."""
+        path = write_dag(
+            f"""
+            import pendulum
+            from airflow import DAG
+            from airflow.decorators import task
+
+            with DAG("venv_context", start_date=pendulum.datetime(2024, 1, 1), schedule="@daily", params={{"p": 5}}):
+                @task.virtualenv({shared.venv_args()})
+                def isolated(**kwargs):
+                    return sorted(kwargs)
+
+                @task.virtualenv(venv_cache_path={str(shared.cache)!r})
+                def everything(**kwargs):
+                    return 1
+
+                @task.virtualenv(venv_cache_path={str(shared.cache)!r})
+                def by_name(logical_date, params):
+                    return [logical_date.isoformat(), params["p"]]
+
+                isolated()
+                everything()
+                by_name()
+            """
+        )
+
+        run = dags_test(path)
+
+        assert run.json["xcoms"]["isolated"]["return_value"] == [
+            "ds", "ds_nodash", "expanded_ti_count", "inlets", "map_index_template", "next_ds", "next_ds_nodash",
+            "outlets", "prev_ds", "prev_ds_nodash", "run_id", "task_instance_key_str", "templates_dict",
+            "test_mode", "tomorrow_ds", "tomorrow_ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz",
+            "yesterday_ds", "yesterday_ds_nodash",
+        ]  # fmt: skip
+        reason = run.json["tasks"]["everything"]["reason"]
+        assert reason.startswith(
+            "failed: CannotCrossInterpreters: DAG 'venv_context', task 'everything': the argument 'dag' cannot be "
+            "written with serializer 'pickle'"
+        )
+        assert reason.endswith(
+            "The DAG's own objects (dag, task, macros, ...) do not cross to another interpreter: ask by name for "
+            "the entries you need (ds, run_id, params, ...) rather than **kwargs, or read the value in a @task "
+            "upstream and pass it on."
+        )
+        assert run.json["xcoms"]["by_name"]["return_value"] == ["2024-01-02T00:00:00+00:00", 5]
+
     def test_a_failed_install_fails_with_the_installers_output_and_leaves_no_venv(
         self, shared: Shared, installer: str, tmp_path: Path, write_dag, dags_test
     ) -> None:

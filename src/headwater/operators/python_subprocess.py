@@ -191,10 +191,11 @@ class BaseVirtualenvOperator(PythonOperator):
     def execute(self, context: dict[str, Any]) -> Any:
         python = self.interpreter(context)
         keys = set(self.serializable_context_keys())
-        crossing = {key: context.get(key) for key in keys if key in context or key in BASE_CONTEXT_KEYS}
+        crossing = {key: value for key, value in context.items() if key in keys}  # the context's own order
+        crossing.update({key: None for key in sorted(BASE_CONTEXT_KEYS - set(context))})
         merged = {**crossing, **self.op_kwargs, "templates_dict": self.templates_dict}
         kwargs = call_kwargs(self.python_callable, merged, self.op_args)
-        result = self._call_in(python, list(self.op_args), kwargs, context)
+        result = self._call_in(python, list(self.op_args), kwargs)
         if self.show_return_value_in_logs:
             self.log.info("Done. Returned value was: %s", result)
         return result
@@ -206,13 +207,19 @@ class BaseVirtualenvOperator(PythonOperator):
         except Exception as err:  # noqa: BLE001 - find which argument it was, then say so
             culprit = next((k for k, v in kwargs.items() if not _dumps_ok(library, v)), None)
             where = f"the argument {culprit!r}" if culprit else "op_args"
+            fix = (
+                "Pass plain values, or use serializer='cloudpickle' or 'dill'."
+                if culprit not in ORCHESTRATOR_CONTEXT_KEYS
+                else "The DAG's own objects (dag, task, macros, ...) do not cross to another interpreter: ask by "
+                "name for the entries you need (ds, run_id, params, ...) rather than **kwargs, or read the value "
+                "in a @task upstream and pass it on."
+            )
             raise CannotCrossInterpreters(
                 f"DAG {self._dag_id()!r}, task {self.task_id!r}: {where} cannot be written with serializer "
-                f"{self.serializer!r} ({type(err).__name__}: {err}). Ask only for the context entries you need "
-                "by name rather than **kwargs, pass plain values, or use serializer='cloudpickle' or 'dill'."
+                f"{self.serializer!r} ({type(err).__name__}: {err}). {fix}"
             ) from None
 
-    def _call_in(self, python: Path, args: list[Any], kwargs: dict[str, Any], context: dict[str, Any]) -> Any:
+    def _call_in(self, python: Path, args: list[Any], kwargs: dict[str, Any]) -> Any:
         with tempfile.TemporaryDirectory(prefix="headwater-venv-call-") as tmp:
             folder = Path(tmp)
             paths = [folder / n for n in ("call.in", "result.out", "string_args.txt", "error.txt")]
