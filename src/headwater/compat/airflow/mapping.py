@@ -203,6 +203,17 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers.standard.operators.datetime": _DATETIME,
     "airflow.providers.standard.operators.weekday": _WEEKDAY,
     "airflow.providers.standard.utils": {},
+    "airflow.providers.standard.decorators": {},
+    "airflow.providers.standard.decorators.python_virtualenv": {"virtualenv_task": _VENV_DECORATORS["virtualenv_task"]},
+    "airflow.providers.standard.decorators.external_python": {
+        "external_python_task": _VENV_DECORATORS["external_python_task"]
+    },
+    "airflow.providers.standard.decorators.branch_virtualenv": {
+        "branch_virtualenv_task": _VENV_DECORATORS["branch_virtualenv_task"]
+    },
+    "airflow.providers.standard.decorators.branch_external_python": {
+        "branch_external_python_task": _VENV_DECORATORS["branch_external_python_task"]
+    },
 }
 
 ALTERNATIVES: dict[str, str] = {
@@ -231,6 +242,8 @@ ALTERNATIVES: dict[str, str] = {
     "airflow.providers": "Provider packages are not served; call the service's client library from a "
     "PythonOperator or @task.",
     "airflow.operators.trigger_dagrun": "Cross-DAG operators come with a later headwater release.",
+    "airflow.providers.standard.utils.python_virtualenv": "headwater builds and caches venvs itself; use "
+    "PythonVirtualenvOperator or @task.virtualenv, or ExternalPythonOperator for a venv you built.",
     "airflow.utils.python_virtualenv": "headwater builds and caches venvs itself; use PythonVirtualenvOperator "
     "or @task.virtualenv, or ExternalPythonOperator for a venv you built.",
     "airflow.configuration": "headwater reads its own settings (headwater.toml, HEADWATER__SECTION__KEY); "
