@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from headwater.operators.python_subprocess import function_source
-from headwater.operators.python_virtualenv import PythonVirtualenvOperator
+from headwater.operators.python_virtualenv import PythonVirtualenvOperator, is_venv_installed
 
 
 def _load(tmp_path: Path, source: str, name: str) -> object:
@@ -98,3 +98,16 @@ class TestArgumentChecks:
         assert isolated.requirements_list() == ["a", "b", "cloudpickle"]
         assert pinned.requirements_list() == ["dill==0.3.8"]
         assert shared.requirements_list() == ["a"]
+
+    def test_arguments_cannot_cross_to_another_major_python(self) -> None:
+        """python_version='2.7' with op_args is refused when the DAG is parsed; string_args is the way."""
+
+        def f(x: int) -> int:
+            return x
+
+        with pytest.raises(ValueError, match=r"op_args and op_kwargs cannot cross to Python 2\.7 from Python 3"):
+            PythonVirtualenvOperator(task_id="t", python_callable=f, python_version="2.7", op_args=[1])
+
+    def test_venvs_can_be_built_here(self) -> None:
+        """is_venv_installed() is true where the standard library's venv (or uv) is available, as here."""
+        assert is_venv_installed() is True
