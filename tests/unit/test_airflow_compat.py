@@ -137,7 +137,7 @@ class TestNotServed:
             """
             import airflow.models
             import airflow.operators.python as python
-            print(getattr(python, "PythonVirtualenvOperator", None), hasattr(airflow.models, "Variable"))
+            print(getattr(python, "task", None), hasattr(airflow.models, "Variable"))
             try:
                 from airflow.models import (
                     DAG,

@@ -60,14 +60,14 @@ class TestAirflowCompatibility:
         line that read it and what to use instead (importing it is an ImportError: test_airflow_compat)."""
         code = (
             "import headwater.compat.airflow as c; c.install()\n"
-            "import airflow.operators.python as p\n"
-            "try:\n    p.PythonVirtualenvOperator\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
+            "import airflow.models as p\n"
+            "try:\n    p.Variable\nexcept AttributeError as e:\n    print(type(e).__name__, e)\n"
         )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
         assert proc.stdout == (
-            "NotServedAttribute headwater does not provide airflow.operators.python.PythonVirtualenvOperator (yet); "
-            "read at <string>:4. Instead: use PythonOperator with the packages installed next to headwater "
-            "meanwhile.\n"
+            "NotServedAttribute headwater does not provide airflow.models.Variable (yet); "
+            "read at <string>:4. Instead: Variables come with a later headwater release; pass the value as a DAG "
+            "param or in the run's conf meanwhile.\n"
         )
 
 

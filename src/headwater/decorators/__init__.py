@@ -10,16 +10,21 @@ from typing import Any
 from headwater.decorators.base import TaskDecorator, make_decorator
 from headwater.decorators.operators import (
     DecoratedBashOperator,
+    DecoratedBranchExternalPythonOperator,
     DecoratedBranchOperator,
+    DecoratedBranchVirtualenvOperator,
+    DecoratedExternalPythonOperator,
     DecoratedPythonOperator,
     DecoratedShortCircuitOperator,
+    DecoratedVirtualenvOperator,
 )
 from headwater.model.dag import dag
 from headwater.model.taskgroup import TaskGroup
 
 
 class _TaskNamespace:
-    """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash``."""
+    """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash`` and the
+    virtualenv / external-Python variants."""
 
     def __call__(
         self,
@@ -41,13 +46,51 @@ class _TaskNamespace:
     def bash(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         return make_decorator(DecoratedBashOperator, python_callable, False, kwargs)
 
+    def virtualenv(
+        self, python_callable: Callable[..., Any] | None = None, *, multiple_outputs: bool | None = None, **kwargs: Any
+    ) -> Any:
+        return make_decorator(DecoratedVirtualenvOperator, python_callable, multiple_outputs, kwargs)
+
+    def branch_virtualenv(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return make_decorator(DecoratedBranchVirtualenvOperator, python_callable, False, kwargs)
+
+    def external_python(
+        self, python_callable: Callable[..., Any] | None = None, *, multiple_outputs: bool | None = None, **kwargs: Any
+    ) -> Any:
+        return make_decorator(DecoratedExternalPythonOperator, python_callable, multiple_outputs, kwargs)
+
+    def branch_external_python(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        return make_decorator(DecoratedBranchExternalPythonOperator, python_callable, False, kwargs)
+
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
-            f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit or @task.bash."
+            f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit, "
+            "@task.bash, @task.virtualenv, @task.branch_virtualenv, @task.external_python or "
+            "@task.branch_external_python."
         )
 
 
 task = _TaskNamespace()
+
+
+def virtualenv_task(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Airflow's function spelling of ``@task.virtualenv``."""
+    return task.virtualenv(python_callable, **kwargs)
+
+
+def external_python_task(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Airflow's function spelling of ``@task.external_python``."""
+    return task.external_python(python_callable, **kwargs)
+
+
+def branch_virtualenv_task(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Airflow's function spelling of ``@task.branch_virtualenv``."""
+    return task.branch_virtualenv(python_callable, **kwargs)
+
+
+def branch_external_python_task(python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+    """Airflow's function spelling of ``@task.branch_external_python``."""
+    return task.branch_external_python(python_callable, **kwargs)
 
 
 def _as_decorator(function: Callable[..., Any] | TaskDecorator) -> TaskDecorator:
@@ -141,4 +184,14 @@ def task_group(
     return wrap(python_callable) if python_callable is not None else wrap
 
 
-__all__ = ["dag", "setup", "task", "task_group", "teardown"]
+__all__ = [
+    "branch_external_python_task",
+    "branch_virtualenv_task",
+    "dag",
+    "external_python_task",
+    "setup",
+    "task",
+    "task_group",
+    "teardown",
+    "virtualenv_task",
+]

@@ -7,7 +7,9 @@ from typing import Any, ClassVar
 
 from headwater.errors import TaskError
 from headwater.operators.bash import BashOperator
+from headwater.operators.external_python import BranchExternalPythonOperator, ExternalPythonOperator
 from headwater.operators.python import BranchPythonOperator, PythonOperator, ShortCircuitOperator, call_kwargs
+from headwater.operators.python_virtualenv import BranchPythonVirtualenvOperator, PythonVirtualenvOperator
 
 
 class DecoratedPythonOperator(PythonOperator):
@@ -58,3 +60,27 @@ class DecoratedBashOperator(BashOperator):
             )
         self.bash_command = context["ti"].render(command)
         return super().execute(context)
+
+
+class DecoratedVirtualenvOperator(PythonVirtualenvOperator):
+    """``@task.virtualenv``: the function's source (without its decorator) runs in a cached venv."""
+
+    custom_operator_name = "@task.virtualenv"
+
+
+class DecoratedBranchVirtualenvOperator(BranchPythonVirtualenvOperator):
+    """``@task.branch_virtualenv``."""
+
+    custom_operator_name = "@task.branch_virtualenv"
+
+
+class DecoratedExternalPythonOperator(ExternalPythonOperator):
+    """``@task.external_python(python=...)``."""
+
+    custom_operator_name = "@task.external_python"
+
+
+class DecoratedBranchExternalPythonOperator(BranchExternalPythonOperator):
+    """``@task.branch_external_python(python=...)``."""
+
+    custom_operator_name = "@task.branch_external_python"

@@ -9,6 +9,17 @@ _PYTHON = {
     "ShortCircuitOperator": "headwater.operators.python:ShortCircuitOperator",
     "get_current_context": "headwater.runtime.current:get_current_context",
 }
+_VENV = {
+    "PythonVirtualenvOperator": "headwater.operators.python_virtualenv:PythonVirtualenvOperator",
+    "BranchPythonVirtualenvOperator": "headwater.operators.python_virtualenv:BranchPythonVirtualenvOperator",
+    "ExternalPythonOperator": "headwater.operators.external_python:ExternalPythonOperator",
+    "BranchExternalPythonOperator": "headwater.operators.external_python:BranchExternalPythonOperator",
+    "is_venv_installed": "headwater.operators.python_virtualenv:is_venv_installed",
+}
+_VENV_DECORATORS = {
+    name: f"headwater.decorators:{name}"
+    for name in ("virtualenv_task", "external_python_task", "branch_virtualenv_task", "branch_external_python_task")
+}
 _EMPTY = {
     "EmptyOperator": "headwater.operators.empty:EmptyOperator",
     "DummyOperator": "headwater.operators.empty:DummyOperator",
@@ -125,8 +136,11 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.models.xcom_arg": _XCOMARG,
     "airflow.models.taskinstance": _TASK_INSTANCE,
     "airflow.operators": {},
-    "airflow.operators.python": _PYTHON,
-    "airflow.operators.python_operator": _PYTHON,
+    "airflow.operators.python": {**_PYTHON, **_VENV},
+    "airflow.operators.python_operator": {
+        **_PYTHON,
+        "PythonVirtualenvOperator": _VENV["PythonVirtualenvOperator"],
+    },
     "airflow.operators.empty": _EMPTY,
     "airflow.operators.dummy": _EMPTY,
     "airflow.operators.dummy_operator": _EMPTY,
@@ -138,7 +152,13 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.operators.branch": _BRANCH,
     "airflow.operators.datetime": _DATETIME,
     "airflow.operators.weekday": _WEEKDAY,
-    "airflow.decorators": _DECORATORS,
+    "airflow.decorators": {**_DECORATORS, **_VENV_DECORATORS},
+    "airflow.decorators.python_virtualenv": {"virtualenv_task": _VENV_DECORATORS["virtualenv_task"]},
+    "airflow.decorators.external_python": {"external_python_task": _VENV_DECORATORS["external_python_task"]},
+    "airflow.decorators.branch_virtualenv": {"branch_virtualenv_task": _VENV_DECORATORS["branch_virtualenv_task"]},
+    "airflow.decorators.branch_external_python": {
+        "branch_external_python_task": _VENV_DECORATORS["branch_external_python_task"]
+    },
     "airflow.exceptions": _EXCEPTIONS,
     "airflow.utils": {},
     "airflow.utils.trigger_rule": _TRIGGER,
@@ -185,7 +205,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers": {},
     "airflow.providers.standard": {},
     "airflow.providers.standard.operators": {},
-    "airflow.providers.standard.operators.python": _PYTHON,
+    "airflow.providers.standard.operators.python": {**_PYTHON, **_VENV},
     "airflow.providers.standard.operators.empty": _EMPTY,
     "airflow.providers.standard.operators.bash": _BASH,
     "airflow.providers.standard.operators.latest_only": _LATEST,
@@ -196,6 +216,17 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.providers.smtp": {},
     "airflow.providers.smtp.operators": {},
     "airflow.providers.smtp.operators.smtp": _EMAIL_OPERATOR,
+    "airflow.providers.standard.decorators": {},
+    "airflow.providers.standard.decorators.python_virtualenv": {"virtualenv_task": _VENV_DECORATORS["virtualenv_task"]},
+    "airflow.providers.standard.decorators.external_python": {
+        "external_python_task": _VENV_DECORATORS["external_python_task"]
+    },
+    "airflow.providers.standard.decorators.branch_virtualenv": {
+        "branch_virtualenv_task": _VENV_DECORATORS["branch_virtualenv_task"]
+    },
+    "airflow.providers.standard.decorators.branch_external_python": {
+        "branch_external_python_task": _VENV_DECORATORS["branch_external_python_task"]
+    },
 }
 
 ALTERNATIVES: dict[str, str] = {
@@ -224,10 +255,10 @@ ALTERNATIVES: dict[str, str] = {
     "airflow.providers": "Provider packages are not served; call the service's client library from a "
     "PythonOperator or @task.",
     "airflow.operators.trigger_dagrun": "Cross-DAG operators come with a later headwater release.",
-    "airflow.operators.python.PythonVirtualenvOperator": "use PythonOperator with the packages installed "
-    "next to headwater meanwhile.",
-    "airflow.operators.python.ExternalPythonOperator": "use PythonOperator, or a BashOperator that runs "
-    "the other interpreter, meanwhile.",
+    "airflow.providers.standard.utils.python_virtualenv": "headwater builds and caches venvs itself; use "
+    "PythonVirtualenvOperator or @task.virtualenv, or ExternalPythonOperator for a venv you built.",
+    "airflow.utils.python_virtualenv": "headwater builds and caches venvs itself; use PythonVirtualenvOperator "
+    "or @task.virtualenv, or ExternalPythonOperator for a venv you built.",
     "airflow.configuration": "headwater reads its own settings (headwater.toml, HEADWATER__SECTION__KEY); "
     "give a DAG what it needs through params or the environment.",
     "airflow.settings": "headwater does not expose its metadata database or settings to DAG files.",
