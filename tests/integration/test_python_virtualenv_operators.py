@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from headwater.operators.venvs import VenvSpec, ensure_venv, venv_python
+from headwater.operators.venvs import VenvSpec, ensure_venv, uv_binary, venv_python
 
 PYTHON27 = Path("/root/.pyenv/versions/2.7.18/bin/python")
 PYTHON312_BIN = Path("/root/.pyenv/versions/3.12.1/bin")
@@ -88,8 +87,10 @@ NOT_FOUND = {
 def installer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, headwater_home: Path) -> str:
     """Builds go through ``venv`` + pip, or through uv (``[standard] venv_install_method``, set after the
     home fixture has cleared the environment's HEADWATER__ settings)."""
-    if request.param == "uv" and shutil.which("uv") is None:
-        pytest.skip("uv is not on PATH (it is in the test extra)")
+    if request.param == "uv" and uv_binary() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("uv is neither on PATH nor beside this Python (it is in the test extra)", pytrace=False)
+        pytest.skip("uv is neither on PATH nor beside this Python (it is in the test extra)")
     monkeypatch.setenv("HEADWATER__STANDARD__VENV_INSTALL_METHOD", request.param)
     return str(request.param)
 
@@ -136,7 +137,8 @@ class TestPythonVirtualenvOperator:
         run = dags_test(path)
 
         assert run.exit_code == 0, run.stderr
-        assert f"creating the virtual environment: {'uv venv' if installer == 'uv' else sys.executable}" in run.stderr
+        creator = f"{uv_binary()} venv" if installer == "uv" else sys.executable
+        assert f"creating the virtual environment: {creator}" in run.stderr
         assert run.json["xcoms"]["probe"]["return_value"] == {
             "answer": 50,
             "label": "x",

@@ -61,20 +61,32 @@ def venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
 
+def uv_binary() -> str | None:
+    """``uv`` on PATH, else the one installed beside this interpreter (``pip install uv`` into a venv that
+    is not activated puts it there, and PATH does not say so)."""
+    found = shutil.which("uv")
+    if found is not None:
+        return found
+    beside = Path(sys.executable).with_name("uv")
+    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else None
+
+
 def installer(method: str = "auto") -> str:
-    """``uv`` when asked for or (``auto``) when it is on PATH, else ``pip`` (stdlib ``venv`` + pip)."""
+    """``uv`` when asked for or (``auto``) when it is found, else ``pip`` (stdlib ``venv`` + pip)."""
     if method not in {"auto", "uv", "pip"}:
         raise VenvBuildFailed(f"Unknown venv install method {method!r}; use 'auto', 'uv' or 'pip'.")
     if method == "auto":
-        return "uv" if shutil.which("uv") else "pip"
-    if method == "uv" and not shutil.which("uv"):
-        raise VenvBuildFailed("The venv install method is 'uv' but no 'uv' is on PATH; install uv or use 'pip'.")
+        return "uv" if uv_binary() else "pip"
+    if method == "uv" and not uv_binary():
+        raise VenvBuildFailed(
+            "The venv install method is 'uv' but no 'uv' is on PATH or beside this Python; install uv or use 'pip'."
+        )
     return method
 
 
 def can_build_venvs() -> bool:
-    """True when this interpreter can make venvs: ``uv`` on PATH, or the stdlib ``venv`` module."""
-    return bool(shutil.which("uv")) or importlib.util.find_spec("venv") is not None
+    """True when this interpreter can make venvs: with ``uv``, or the stdlib ``venv`` module."""
+    return bool(uv_binary()) or importlib.util.find_spec("venv") is not None
 
 
 def ensure_venv(spec: VenvSpec, cache_dir: Path, *, method: str = "auto") -> Path:
@@ -105,7 +117,7 @@ def build_venv(spec: VenvSpec, venv: Path, *, method: str = "auto") -> None:
     tool = installer(method)
     base = _base_python(spec.python_version, tool)
     if tool == "uv":
-        create = ["uv", "venv", "--quiet", "--python", base, str(venv)]
+        create = [_uv(), "venv", "--quiet", "--python", base, str(venv)]
         if spec.system_site_packages:
             create.insert(2, "--system-site-packages")
     else:
@@ -121,7 +133,7 @@ def build_venv(spec: VenvSpec, venv: Path, *, method: str = "auto") -> None:
     requirements.write_text("\n".join(spec.requirements) + "\n")
     python = str(venv_python(venv))
     if tool == "uv":
-        install = ["uv", "pip", "install", "--python", python]
+        install = [_uv(), "pip", "install", "--python", python]
     else:
         install = [sys.executable, "-m", "pip", "--python", python, "install"]
     install += [*_index_options(spec.index_urls), *spec.pip_install_options, "-r", str(requirements)]
@@ -130,6 +142,13 @@ def build_venv(spec: VenvSpec, venv: Path, *, method: str = "auto") -> None:
         "installing the requirements",
         "Check the requirement names and versions, index_urls and pip_install_options.",
     )
+
+
+def _uv() -> str:
+    found = uv_binary()
+    if found is None:  # installer() said uv; it went away since
+        raise VenvBuildFailed("uv is no longer on PATH or beside this Python; install it or use the 'pip' method.")
+    return found
 
 
 def _index_options(index_urls: tuple[str, ...] | None) -> list[str]:
