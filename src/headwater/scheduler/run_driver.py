@@ -31,6 +31,8 @@ log = logging.getLogger("headwater.scheduler")
 
 OnTaskDone = Callable[[TaskInstanceRecord], None]
 _INFLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
+_TRY_ENDS = (TaskState.SUCCESS, TaskState.FAILED, TaskState.UP_FOR_RETRY, TaskState.SKIPPED)
+"""A try's outcome that ends it (a try waiting for a reschedule or a trigger goes on)."""
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -91,6 +93,8 @@ class RunDriver:
         self._dirty: dict[TIKey, TaskInstanceRecord] = {}
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
+        self._ended: list[TIKey] = []
+        """Tries that ended since the last write (recorded in the try history with it)."""
         self.number = 0
         self.inline_dag_callbacks = True
         """Call the DAG's run callbacks before the run's end is written (``dags test``); the scheduler turns
@@ -417,6 +421,8 @@ class RunDriver:
     def _apply(self, outcome: TaskOutcome, number: int) -> set[str]:
         key = (outcome.task_id, outcome.map_index)
         rec = self._touch(key)
+        if outcome.state in _TRY_ENDS:
+            self._ended.append(key)
         rec.end_date = outcome.end
         rec.duration = (outcome.end - outcome.start).total_seconds()
         if outcome.retry_at is not None:
@@ -442,6 +448,7 @@ class RunDriver:
             instances=[rec for key, rec in self._dirty.items() if key not in self._new],
             new_instances=[rec for key, rec in self._dirty.items() if key in self._new],
             removed_instances=self._removed,
+            ended_tries=self._ended,
             xcoms_cleared=cleared,
             xcoms_added=added,
             run=run,
@@ -449,7 +456,7 @@ class RunDriver:
         )
         self.store.record(changes)  # on failure the changes stay pending, written by the next flush
         self._new -= set(self._dirty)
-        self._dirty, self._removed = {}, []
+        self._dirty, self._removed, self._ended = {}, [], []
 
     def _finish(self, state: DagRunState, reason: str, ended_because: str) -> DagRunRecord:
         self.run.state = state
