@@ -141,7 +141,7 @@ def _task(task: BaseOperator) -> dict[str, Any]:
         "task_id": task.task_id,
         "label": task.label,
         "task_display_name": getattr(task, "task_display_name", None) or task.task_id,
-        "operator_name": getattr(task, "custom_operator_name", None) or task.operator_name,
+        "operator_name": getattr(operator_class, "custom_operator_name", None) or operator_class.__name__,
         "task_type": task.task_type,
         "class_ref": {"module_path": operator_class.__module__, "class_name": operator_class.__name__},
         "owner": task.owner,
