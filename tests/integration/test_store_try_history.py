@@ -130,36 +130,42 @@ class HistoryContract:
         assert store.instance(*key).state is None  # type: ignore[union-attr]
 
     def test_a_pass_that_ends_a_try_records_it_in_the_same_write(self, store: SqlStore, dag_id: str) -> None:
-        """Given ``dags test``'s kind of write (the pass records the try's end), then the try is recorded,
-        and an instance the pass decided without running it (upstream_failed, no try) is not."""
+        """Given ``dags test``'s kind of write (a pass records a try's end while its retry already runs),
+        then the ended try is recorded as it ended, and an instance the pass decided without running it
+        (upstream_failed, no try) has no try."""
         run = make_run(dag_id)
         store.start_run(
             run,
             [TaskInstanceRecord(dag_id, run.run_id, "flaky"), TaskInstanceRecord(dag_id, run.run_id, "after")],
             replace=False,
         )
-        done = TaskInstanceRecord(
+        ended_try = TaskInstanceRecord(
             dag_id,
             run.run_id,
             "flaky",
-            state=TaskState.FAILED,
+            state=TaskState.UP_FOR_RETRY,
             try_number=1,
             start_date=at(1),
             end_date=at(2),
-            hostname="me",
+            reason="boom; retrying",
+        )
+        retrying = TaskInstanceRecord(
+            dag_id, run.run_id, "flaky", state=TaskState.RUNNING, try_number=2, start_date=at(3)
         )
         never = TaskInstanceRecord(dag_id, run.run_id, "after", state=TaskState.UPSTREAM_FAILED)
 
-        store.record(RunChanges(dag_id, run.run_id, instances=[done, never], ended_tries=[("flaky", -1)]))
-        store.record(RunChanges(dag_id, run.run_id, instances=[done], ended_tries=[("flaky", -1)]))  # said twice
+        store.record(RunChanges(dag_id, run.run_id, instances=[retrying, never], ended_tries=[ended_try]))
+        store.record(RunChanges(dag_id, run.run_id, ended_tries=[ended_try]))  # said twice: recorded once
 
-        [recorded] = store.task_tries(dag_id, run.run_id, "flaky")
-        assert (recorded.try_number, recorded.state, recorded.start_date, recorded.end_date) == (
+        first, second = store.task_tries(dag_id, run.run_id, "flaky")
+        assert (first.try_number, first.state, first.start_date, first.end_date, first.reason) == (
             1,
             TaskState.FAILED,
             at(1),
             at(2),
+            "boom; retrying",
         )
+        assert (second.try_number, second.state, second.recorded_at) == (2, TaskState.RUNNING, None)
         assert tries(store, dag_id, "after") == []
 
     def test_replacing_or_cleaning_a_run_forgets_its_tries(self, store: SqlStore, dag_id: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from copy import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +94,7 @@ class RunDriver:
         self._dirty: dict[TIKey, TaskInstanceRecord] = {}
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
-        self._ended: list[TIKey] = []
+        self._ended: list[TaskInstanceRecord] = []
         """Tries that ended since the last write (recorded in the try history with it)."""
         self.number = 0
         self.inline_dag_callbacks = True
@@ -421,13 +422,15 @@ class RunDriver:
     def _apply(self, outcome: TaskOutcome, number: int) -> set[str]:
         key = (outcome.task_id, outcome.map_index)
         rec = self._touch(key)
-        if outcome.state in _TRY_ENDS:
-            self._ended.append(key)
         rec.end_date = outcome.end
         rec.duration = (outcome.end - outcome.start).total_seconds()
         if outcome.retry_at is not None:
             self.retry_at[key] = outcome.retry_at
         self._end(key, outcome.state, outcome.reason, None)
+        if outcome.state in _TRY_ENDS:  # kept as it ended: its retry may start before the next write
+            ended = copy(rec)
+            ended.start_date = outcome.start
+            self._ended.append(ended)
         if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
             self.on_task_done(rec)
         changed = {outcome.task_id}

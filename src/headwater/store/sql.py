@@ -13,7 +13,7 @@ from headwater.store.database import make_engine, migrate
 from headwater.store.jobs import JobQueries
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
 from headwater.store.sql_dags import DagQueries
-from headwater.store.sql_history import HistoryQueries, archive_instances, delete_history
+from headwater.store.sql_history import HistoryQueries, append_tries, delete_history
 from headwater.store.sql_maintenance import MaintenanceQueries
 from headwater.store.sql_serialized import SerializedQueries
 from headwater.store.xcom.base import BaseXCom
@@ -194,8 +194,7 @@ class SqlStore(MaintenanceQueries, JobQueries, DagQueries, SerializedQueries, Hi
                 conn.execute(self._update_ti_guarded if changes.guarded else self._update_ti, updates)
             if changes.new_instances:
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in changes.new_instances])
-            if changes.ended_tries:
-                archive_instances(conn, dt.datetime.now(dt.UTC), dag_id, run_id, changes.ended_tries)
+            append_tries(conn, dt.datetime.now(dt.UTC), changes.ended_tries)
             if changes.xcoms_cleared:
                 x = t.xcom
                 doomed = self._delete_xcoms(

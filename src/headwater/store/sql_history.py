@@ -15,14 +15,15 @@ tries of an instance are its history rows, plus its live row while a try is unde
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, insert, literal, null, select, tuple_
+from sqlalchemy import Connection, Engine, case, delete, insert, literal, null, select
 
 from headwater.model.states import TaskState
 from headwater.store import tables as t
+from headwater.store.records import TaskInstanceRecord
 
 _FINISHED = (
     TaskState.SUCCESS.value,
@@ -112,17 +113,31 @@ def archive_tries(conn: Connection, now: dt.datetime, *where: Any) -> None:
     conn.execute(insert(h).from_select([*_COPIED, "state", "end_date", "executor", "recorded_at"], rows))
 
 
-def archive_instances(
-    conn: Connection, now: dt.datetime, dag_id: str, run_id: str, keys: Iterable[tuple[str, int]]
-) -> None:
-    """``archive_tries`` for some instances of one run, by (task id, map index)."""
-    wanted = list(keys)
-    ti = t.task_instance
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        archive_tries(
-            conn, now, ti.c.dag_id == dag_id, ti.c.run_id == run_id, tuple_(ti.c.task_id, ti.c.map_index).in_(chunk)
-        )
+def append_tries(conn: Connection, now: dt.datetime, ended: Sequence[TaskInstanceRecord]) -> None:
+    """Record tries as their instances stood when they ended (``dags test``'s passes), inside the caller's
+    transaction; a try already recorded is left as it is."""
+    if not ended:
+        return
+    h = t.task_instance_history
+    rows = [
+        {
+            **{name: getattr(rec, name) for name in _COPIED},
+            "state": _history_state(rec.state),
+            "end_date": rec.end_date or now,
+            "executor": None,
+            "recorded_at": now,
+        }
+        for rec in ended
+    ]
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    conn.execute(dialect_insert(h).on_conflict_do_nothing(), rows)
+
+
+def _history_state(state: TaskState | None) -> str:
+    return state.value if state is not None and state.value in _FINISHED else TaskState.FAILED.value
 
 
 def delete_history(conn: Connection, dag_id: str, run_id: str) -> None:

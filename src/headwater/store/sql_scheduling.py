@@ -19,7 +19,7 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
 from headwater.store.sql_dags import DEFAULT_POOL, DagEntry  # noqa: F401 - where callers found them before
-from headwater.store.sql_history import archive_instances, archive_tries
+from headwater.store.sql_history import archive_tries
 from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 from headwater.store.xcom.codec import REFERENCE_PREFIX
 
@@ -378,7 +378,6 @@ class SchedulingQueries:
         and a try that ended meanwhile keeps its own outcome."""
         ti = t.task_instance
         with self.engine.begin() as conn:
-            stopped = []
             for task_id, map_index in keys:
                 done = conn.execute(
                     update(ti)
@@ -386,8 +385,7 @@ class SchedulingQueries:
                     .values(state=TaskState.SKIPPED.value, reason=reason, end_date=now, heartbeat_at=None)
                 )
                 if done.rowcount:
-                    stopped.append((task_id, map_index))
-            archive_instances(conn, now, dag_id, run_id, stopped)
+                    archive_tries(conn, now, _ti_key(dag_id, run_id, task_id, map_index))
 
     def end_lost_try(
         self,
