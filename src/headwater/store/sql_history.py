@@ -130,10 +130,14 @@ def append_tries(conn: Connection, now: dt.datetime, ended: Sequence[TaskInstanc
         for rec in ended
     ]
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement: Any = pg_insert(h).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    conn.execute(dialect_insert(h).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(h).on_conflict_do_nothing()
+    conn.execute(statement, rows)
 
 
 def _history_state(state: TaskState | None) -> str:
