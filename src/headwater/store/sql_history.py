@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, insert, literal, null, select
+from sqlalchemy import Connection, Engine, bindparam, case, delete, insert, literal, null, select
 
 from headwater.model.states import TaskState
 from headwater.store import tables as t
@@ -87,9 +87,9 @@ class TryRecord:
     """When the try's end was recorded; None for the try under way (read from the live instance)."""
 
 
-def archive_tries(conn: Connection, now: dt.datetime, *where: Any) -> None:
-    """Record the current try of every task instance matching ``where`` (with a try, not yet recorded),
-    inside the caller's transaction."""
+def _archive_statement(*where: Any) -> Any:
+    """``INSERT ... SELECT``: the current try of the instances matching ``where`` (with a try, not yet
+    recorded) into the history, stamped with the bound ``h_now``."""
     ti, h = t.task_instance, t.task_instance_history
     recorded = (
         select(h.c.try_number)
@@ -102,7 +102,7 @@ def archive_tries(conn: Connection, now: dt.datetime, *where: Any) -> None:
         )
         .exists()
     )
-    at = literal(now, t.UtcDateTime())
+    at = bindparam("h_now", type_=t.UtcDateTime())
     rows = select(
         *(ti.c[name] for name in _COPIED),
         case((ti.c.state.in_(_FINISHED), ti.c.state), else_=literal(TaskState.FAILED.value)),
@@ -110,7 +110,28 @@ def archive_tries(conn: Connection, now: dt.datetime, *where: Any) -> None:
         null(),
         at,
     ).where(*where, ti.c.try_number > 0, ~recorded)
-    conn.execute(insert(h).from_select([*_COPIED, "state", "end_date", "executor", "recorded_at"], rows))
+    return insert(h).from_select([*_COPIED, "state", "end_date", "executor", "recorded_at"], rows)
+
+
+_ARCHIVE_ONE = _archive_statement(
+    t.task_instance.c.dag_id == bindparam("h_dag_id"),
+    t.task_instance.c.run_id == bindparam("h_run_id"),
+    t.task_instance.c.task_id == bindparam("h_task_id"),
+    t.task_instance.c.map_index == bindparam("h_map_index"),
+)
+"""Built once: a worker runs it for every try it ends (building a statement costs more than running it)."""
+
+
+def archive_try(conn: Connection, now: dt.datetime, key: tuple[str, str, str, int]) -> None:
+    """Record one instance's current try (dag id, run id, task id, map index) in the caller's transaction."""
+    params = {"h_dag_id": key[0], "h_run_id": key[1], "h_task_id": key[2], "h_map_index": key[3], "h_now": now}
+    conn.execute(_ARCHIVE_ONE, params)
+
+
+def archive_tries(conn: Connection, now: dt.datetime, *where: Any) -> None:
+    """Record the current try of every task instance matching ``where`` (with a try, not yet recorded),
+    inside the caller's transaction."""
+    conn.execute(_archive_statement(*where), {"h_now": now})
 
 
 def append_tries(conn: Connection, now: dt.datetime, ended: Sequence[TaskInstanceRecord]) -> None:

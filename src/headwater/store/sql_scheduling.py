@@ -19,7 +19,7 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
 from headwater.store.sql_dags import DEFAULT_POOL, DagEntry  # noqa: F401 - where callers found them before
-from headwater.store.sql_history import archive_tries
+from headwater.store.sql_history import archive_tries, archive_try
 from headwater.store.sql_runs import RunQueries
 from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 from headwater.store.xcom.codec import REFERENCE_PREFIX
@@ -256,7 +256,7 @@ class SchedulingQueries(RunQueries):
             if not done.rowcount:
                 conn.rollback()
                 return False
-            archive_tries(conn, end.end_date, _ti_key(*key))
+            archive_try(conn, end.end_date, key)
             if try_number > 1:  # an earlier try's values go (a cleared instance's went when it was cleared)
                 x = t.xcom
                 doomed = self._delete_xcoms(
@@ -332,7 +332,7 @@ class SchedulingQueries(RunQueries):
                     .values(state=TaskState.SKIPPED.value, reason=reason, end_date=now, heartbeat_at=None)
                 )
                 if done.rowcount:
-                    archive_tries(conn, now, _ti_key(dag_id, run_id, task_id, map_index))
+                    archive_try(conn, now, (dag_id, run_id, task_id, map_index))
 
     def end_lost_try(
         self,
@@ -354,7 +354,7 @@ class SchedulingQueries(RunQueries):
                 .values(state=state.value, reason=reason, end_date=now, next_retry_at=next_retry_at, heartbeat_at=None)
             )
             if done.rowcount:
-                archive_tries(conn, now, _ti_key(*key))
+                archive_try(conn, now, key)
         return self.instance(*key)
 
     def requeue_unstarted(self, key: tuple[str, str, str, int], *, try_number: int) -> bool:
