@@ -66,8 +66,8 @@ class Scheduler(TryKeeping, RunStarting):
         self.folder = DagFolder(settings.dags_folder, timeout=settings.dagbag_import_timeout)
         self.backend = store.xcom_backend or configure(settings)
         self.dags: dict[str, DAG] = {}
-        self._linted: dict[str, DAG] = {}
-        """The DAG objects the lint has looked at (a re-parse makes new ones)."""
+        self._documented: dict[str, DAG] = {}
+        """The DAG objects linted and stored as documents (a re-parse makes new ones)."""
         self.paused: dict[str, bool] = {}
         self.pools: dict[str, int] = {}
         self.drivers: dict[RunKey, RunDriver] = {}
@@ -369,13 +369,13 @@ class Scheduler(TryKeeping, RunStarting):
     def _store_new_dags(self) -> None:
         """Lint each DAG parsed anew (into the scheduler's log) and store its document for the API; an
         unchanged DAG's document is not rewritten."""
-        fresh = [dag for dag_id, dag in self.dags.items() if self._linted.get(dag_id) is not dag]
+        fresh = [dag for dag_id, dag in self.dags.items() if self._documented.get(dag_id) is not dag]
         if fresh:
             documents = lint_and_document(
                 fresh, import_budget=self.settings.lint_import_budget, digest=self.folder.digest
             )
             self.store.write_serialized_dags(documents, self.clock())
-        self._linted = dict(self.dags)  # after the write: a failed one is tried again at the next change
+        self._documented = dict(self.dags)  # after the write: a failed one is tried again at the next change
 
     # -- recovery -------------------------------------------------------------------------------------
 
