@@ -100,6 +100,12 @@ def test_a_failed_try_is_retried_after_its_retry_delay_and_each_try_keeps_its_lo
     [row] = site.task_rows("flaky", run_id)
     assert (row["state"], row["try_number"]) == ("success", 2)
     assert (_when(row["start_date"]) - first.end_date).total_seconds() >= 1.0, (first.end_date, row["start_date"])
+    store = site.store
+    tries = store.task_tries("flaky", run_id, "flaky")
+    store.close()
+    assert [(r.try_number, r.state.value if r.state else None) for r in tries] == [(1, "failed"), (2, "success")]
+    assert tries[0].end_date == first.end_date and "first try breaks on purpose" in (tries[0].reason or "")
+    assert all(r.hostname and r.pid for r in tries), tries
     first_log = site.cli("tasks", "logs", "flaky", run_id, "flaky", "--try", "1").stdout
     second_log = site.cli("tasks", "logs", "flaky", run_id, "flaky", "--try", "2").stdout
     latest_log = site.cli("tasks", "logs", "flaky", run_id, "flaky").stdout

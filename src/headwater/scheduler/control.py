@@ -17,7 +17,7 @@ from headwater.model.timetables import to_utc
 from headwater.scheduler.dagruns import check_conf_size, new_run
 from headwater.store.records import DagRunRecord
 from headwater.store.sql import SqlStore
-from headwater.store.sql_scheduling import DagEntry
+from headwater.store.sql_dags import DagEntry
 
 
 class RunExists(HeadwaterError):

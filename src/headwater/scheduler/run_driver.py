@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from copy import copy
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger("headwater.scheduler")
 
 OnTaskDone = Callable[[TaskInstanceRecord], None]
 _INFLIGHT = (TaskState.QUEUED, TaskState.RUNNING)
+_TRY_ENDS = (TaskState.SUCCESS, TaskState.FAILED, TaskState.UP_FOR_RETRY, TaskState.SKIPPED)
+"""A try's outcome that ends it (a try waiting for a reschedule or a trigger goes on)."""
 
 
 def initial_instances(env: RunEnvironment) -> list[TaskInstanceRecord]:
@@ -91,6 +94,8 @@ class RunDriver:
         self._dirty: dict[TIKey, TaskInstanceRecord] = {}
         self._removed: list[TIKey] = []
         self._new: set[TIKey] = set()
+        self._ended: list[TaskInstanceRecord] = []
+        """Tries that ended since the last write (recorded in the try history with it)."""
         self.number = 0
         self.inline_dag_callbacks = True
         """Call the DAG's run callbacks before the run's end is written (``dags test``); the scheduler turns
@@ -422,6 +427,10 @@ class RunDriver:
         if outcome.retry_at is not None:
             self.retry_at[key] = outcome.retry_at
         self._end(key, outcome.state, outcome.reason, None)
+        if outcome.state in _TRY_ENDS:  # kept as it ended: its retry may start before the next write
+            ended = copy(rec)
+            ended.start_date = outcome.start
+            self._ended.append(ended)
         if outcome.state is TaskState.UP_FOR_RETRY and self.on_task_done is not None:
             self.on_task_done(rec)
         changed = {outcome.task_id}
@@ -442,6 +451,7 @@ class RunDriver:
             instances=[rec for key, rec in self._dirty.items() if key not in self._new],
             new_instances=[rec for key, rec in self._dirty.items() if key in self._new],
             removed_instances=self._removed,
+            ended_tries=self._ended,
             xcoms_cleared=cleared,
             xcoms_added=added,
             run=run,
@@ -449,7 +459,7 @@ class RunDriver:
         )
         self.store.record(changes)  # on failure the changes stay pending, written by the next flush
         self._new -= set(self._dirty)
-        self._dirty, self._removed = {}, []
+        self._dirty, self._removed, self._ended = {}, [], []
 
     def _finish(self, state: DagRunState, reason: str, ended_because: str) -> DagRunRecord:
         self.run.state = state

@@ -29,6 +29,7 @@ from headwater.model.states import DagRunState, TaskState
 from headwater.planning import TIKey
 from headwater.scheduler.control import dag_entry
 from headwater.scheduler.dag_callbacks import DagCallbackThreads
+from headwater.scheduler.dag_documents import lint_and_document
 from headwater.scheduler.dag_folder import DagFolder, FolderChanges
 from headwater.scheduler.dagruns import missing_instances
 from headwater.scheduler.failures import LoopFailures
@@ -40,7 +41,7 @@ from headwater.scheduler.wakeup import WakeSocket
 from headwater.store.jobs import JobState
 from headwater.store.records import RunChanges, TaskInstanceRecord
 from headwater.store.sql import SqlStore
-from headwater.store.sql_scheduling import DEFAULT_POOL
+from headwater.store.sql_dags import DEFAULT_POOL
 from headwater.store.xcom import configure
 
 log = logging.getLogger("headwater.scheduler")
@@ -65,8 +66,8 @@ class Scheduler(TryKeeping, RunStarting):
         self.folder = DagFolder(settings.dags_folder, timeout=settings.dagbag_import_timeout)
         self.backend = store.xcom_backend or configure(settings)
         self.dags: dict[str, DAG] = {}
-        self._linted: dict[str, DAG] = {}
-        """The DAG objects the lint has looked at (a re-parse makes new ones)."""
+        self._documented: dict[str, DAG] = {}
+        """The DAG objects linted and stored as documents (a re-parse makes new ones)."""
         self.paused: dict[str, bool] = {}
         self.pools: dict[str, int] = {}
         self.drivers: dict[RunKey, RunDriver] = {}
@@ -356,31 +357,25 @@ class Scheduler(TryKeeping, RunStarting):
         for filename in changes.cleared_errors:
             self.store.clear_import_error(filename)
         self.dags = dict(self.folder.dags)
-        self._lint_new_dags()
+        self._store_new_dags()
         self.weights = {dag_id: priority_weights_of(dag) for dag_id, dag in self.dags.items()}
         entries = [dag_entry(dag, self.settings) for dag in self.dags.values()]
         self.paused = self.store.sync_dags(entries, self.clock())
+        for dag_id in self.store.deactivate_dags(self.dags):
+            log.info("DAG %s is no longer defined by a DAG file that imports: marked inactive.", dag_id)
         for dag_id in changes.reparsed_dags:  # its schedule may have changed; runs in flight keep their DAG
             self.next_info.pop(dag_id, None)
 
-    def _lint_new_dags(self) -> None:
-        """The lint's checks, once per parse of a DAG, into the scheduler's log (``dags lint`` and
-        ``dags list`` show the same findings)."""
-        from headwater.lint import ERROR, lint_dags
-
-        fresh = [dag for dag_id, dag in self.dags.items() if self._linted.get(dag_id) is not dag]
-        self._linted = dict(self.dags)
-        for finding in lint_dags(fresh, {}, import_budget=self.settings.lint_import_budget):
-            tasks = f" ({', '.join(finding.task_ids)})" if finding.task_ids else ""
-            log.log(
-                logging.ERROR if finding.level == ERROR else logging.WARNING,
-                "Lint %s in DAG %r%s: %s Fix: %s",
-                finding.code,
-                finding.dag_id,
-                tasks,
-                finding.message,
-                finding.fix,
+    def _store_new_dags(self) -> None:
+        """Lint each DAG parsed anew (into the scheduler's log) and store its document for the API; an
+        unchanged DAG's document is not rewritten."""
+        fresh = [dag for dag_id, dag in self.dags.items() if self._documented.get(dag_id) is not dag]
+        if fresh:
+            documents = lint_and_document(
+                fresh, import_budget=self.settings.lint_import_budget, digest=self.folder.digest
             )
+            self.store.write_serialized_dags(documents, self.clock())
+        self._documented = dict(self.dags)  # after the write: a failed one is tried again at the next change
 
     # -- recovery -------------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from headwater.private_files import create_private_file, open_private, private_dir
 
-HEAD_REVISION = "0005_jobs"
+HEAD_REVISION = "0006_serialized_dags"
 """The newest migration; a database at this revision needs no Alembic run (keeps start-up fast)."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -84,6 +84,10 @@ class RunChanges:
     new_instances: list[TaskInstanceRecord] = field(default_factory=list)
     """Instances stored for the first time (a mapped task's expansion)."""
     removed_instances: list[tuple[str, int]] = field(default_factory=list)
+    ended_tries: list[TaskInstanceRecord] = field(default_factory=list)
+    """Tries that ended since the last write (``dags test``, or an end the worker did not write), each as its
+    instance stood when it ended: recorded in the try history with the pass (the instance may be on its
+    next try by then)."""
     xcoms_cleared: list[tuple[str, int]] = field(default_factory=list)
     xcoms_added: list[XComRow] = field(default_factory=list)
     run: DagRunRecord | None = None
@@ -96,6 +100,7 @@ class RunChanges:
             self.instances
             or self.new_instances
             or self.removed_instances
+            or self.ended_tries
             or self.xcoms_cleared
             or self.xcoms_added
             or self.run

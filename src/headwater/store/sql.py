@@ -12,7 +12,10 @@ from headwater.store import tables as t
 from headwater.store.database import make_engine, migrate
 from headwater.store.jobs import JobQueries
 from headwater.store.records import DagRunRecord, RunChanges, TaskInstanceRecord, XComRow
+from headwater.store.sql_dags import DagQueries
+from headwater.store.sql_history import HistoryQueries, append_tries, delete_history
 from headwater.store.sql_maintenance import MaintenanceQueries
+from headwater.store.sql_serialized import SerializedQueries
 from headwater.store.xcom.base import BaseXCom
 
 _TI_FIELDS = (
@@ -118,7 +121,7 @@ def run_record(row: Any) -> DagRunRecord:
     )
 
 
-class SqlStore(MaintenanceQueries, JobQueries):
+class SqlStore(MaintenanceQueries, JobQueries, DagQueries, SerializedQueries, HistoryQueries):
     """The metadata store on a database; each ``record`` call is one transaction."""
 
     def __init__(self, url: str, *, xcom_backend: type[BaseXCom] | None = None) -> None:
@@ -155,6 +158,7 @@ class SqlStore(MaintenanceQueries, JobQueries):
                 doomed = self._delete_xcoms(conn, t.xcom.c.dag_id == run.dag_id, t.xcom.c.run_id == run.run_id)
                 for table in (t.task_instance, t.dag_run):
                     conn.execute(delete(table).where(table.c.dag_id == run.dag_id, table.c.run_id == run.run_id))
+                delete_history(conn, run.dag_id, run.run_id)
             conn.execute(insert(t.dag_run), [_run_row(run)])
             if instances:
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in instances])
@@ -190,6 +194,7 @@ class SqlStore(MaintenanceQueries, JobQueries):
                 conn.execute(self._update_ti_guarded if changes.guarded else self._update_ti, updates)
             if changes.new_instances:
                 conn.execute(insert(t.task_instance), [_ti_row(i) for i in changes.new_instances])
+            append_tries(conn, dt.datetime.now(dt.UTC), changes.ended_tries)
             if changes.xcoms_cleared:
                 x = t.xcom
                 doomed = self._delete_xcoms(

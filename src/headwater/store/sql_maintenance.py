@@ -64,7 +64,7 @@ class MaintenanceQueries(SchedulingQueries):
             doomed = self._delete_xcoms(conn, *old_xcoms)
             for dag_id, run_id in report.runs:
                 doomed += self._delete_xcoms(conn, x.c.dag_id == dag_id, x.c.run_id == run_id)
-                for table in (t.task_instance, t.dag_run):
+                for table in (t.task_instance, t.dag_run, t.task_instance_history):
                     conn.execute(delete(table).where(table.c.dag_id == dag_id, table.c.run_id == run_id))
         self._purge(doomed)
         return report

@@ -18,27 +18,16 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert
 from headwater.model.states import DagRunState, TaskState
 from headwater.store import tables as t
 from headwater.store.records import DagRunRecord, TaskInstanceRecord, XComRow
+from headwater.store.sql_dags import DEFAULT_POOL, DagEntry  # noqa: F401 - where callers found them before
+from headwater.store.sql_history import archive_tries, archive_try
+from headwater.store.sql_runs import RunQueries
 from headwater.store.xcom.base import BaseXCom, purge_rows, purges
 from headwater.store.xcom.codec import REFERENCE_PREFIX
 
 _STREAM_BLOBS_ABOVE = 8 * 1024 * 1024
 _STREAM_CHUNK = 4 * 1024 * 1024
 
-DEFAULT_POOL = "default_pool"
-DEFAULT_POOL_SLOTS = 128
-"""Airflow's default size for ``default_pool``."""
-
 ACTIVE_TI_STATES = (TaskState.QUEUED.value, TaskState.RUNNING.value)
-
-
-@dataclass(frozen=True)
-class DagEntry:
-    """What the scheduler records about a parsed DAG."""
-
-    dag_id: str
-    fileloc: str
-    schedule: str
-    paused_at_creation: bool
 
 
 @dataclass(frozen=True)
@@ -152,7 +141,7 @@ class _HotStatements:
 _HOT = _HotStatements()
 
 
-class SchedulingQueries:
+class SchedulingQueries(RunQueries):
     """Mixed into ``SqlStore``: what the scheduler, the workers and the CLI's control commands ask."""
 
     engine: Engine
@@ -191,126 +180,6 @@ class SchedulingQueries:
         """After the deletion is committed: a failed commit leaves both the rows and their data."""
         if rows:
             purge_rows(self.xcom_backend or BaseXCom, rows)
-
-    # -- DAGs and pools --------------------------------------------------------------------------
-
-    def sync_dags(self, entries: Iterable[DagEntry], now: dt.datetime) -> dict[str, bool]:
-        """Record parsed DAGs (new ones get their pause flag from configuration); returns each DAG's
-        pause flag."""
-        entries = list(entries)
-        d = t.dag
-        with self.engine.begin() as conn:
-            for e in entries:  # another process may record the same new DAG at the same moment: first one wins
-                values = {"fileloc": e.fileloc, "schedule": e.schedule, "last_parsed": now, "is_active": True}
-                conn.execute(
-                    self._insert_ignoring_duplicates(d).values(
-                        dag_id=e.dag_id, is_paused=e.paused_at_creation, **values
-                    )
-                )
-                conn.execute(update(d).where(d.c.dag_id == e.dag_id).values(values))
-            known = {r.dag_id: bool(r.is_paused) for r in conn.execute(select(d.c.dag_id, d.c.is_paused))}
-        return {e.dag_id: known[e.dag_id] for e in entries}
-
-    def _insert_ignoring_duplicates(self, table: Any) -> Any:
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table).on_conflict_do_nothing()
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing()
-
-    def pause_flags(self) -> dict[str, bool]:
-        with self.engine.connect() as conn:
-            return {r.dag_id: bool(r.is_paused) for r in conn.execute(select(t.dag.c.dag_id, t.dag.c.is_paused))}
-
-    def set_paused(self, dag_id: str, paused: bool) -> bool:
-        """Pause or unpause; False when the DAG was never seen by a scheduler or ``dags list``."""
-        with self.engine.begin() as conn:
-            done = conn.execute(update(t.dag).where(t.dag.c.dag_id == dag_id).values(is_paused=paused))
-        return bool(done.rowcount)
-
-    def dag_entry(self, dag_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.dag).where(t.dag.c.dag_id == dag_id)).first()
-        return dict(row._mapping) if row is not None else None
-
-    def pools(self) -> dict[str, tuple[int, str | None]]:
-        """Every pool: name -> (slots, description); ``default_pool`` always exists."""
-        p = t.pool
-        with self.engine.connect() as conn:
-            found = {r.pool: (r.slots, r.description) for r in conn.execute(select(p))}
-        found.setdefault(DEFAULT_POOL, (DEFAULT_POOL_SLOTS, "Default pool"))
-        return found
-
-    def set_pool(self, name: str, slots: int, description: str | None = None) -> None:
-        p = t.pool
-        with self.engine.begin() as conn:
-            if conn.execute(select(p.c.pool).where(p.c.pool == name)).first() is None:
-                conn.execute(insert(p).values(pool=name, slots=slots, description=description))
-            else:
-                values: dict[str, Any] = {"slots": slots}
-                if description is not None:
-                    values["description"] = description
-                conn.execute(update(p).where(p.c.pool == name).values(values))
-
-    def delete_pool(self, name: str) -> bool:
-        with self.engine.begin() as conn:
-            return bool(conn.execute(delete(t.pool).where(t.pool.c.pool == name)).rowcount)
-
-    # -- runs ------------------------------------------------------------------------------------
-
-    def runs(
-        self, dag_id: str | None = None, states: Iterable[DagRunState] | None = None, *, limit: int | None = None
-    ) -> list[DagRunRecord]:
-        """Runs, newest logical date first."""
-        from headwater.store.sql import run_record
-
-        r = t.dag_run
-        query = select(r).order_by(r.c.logical_date.desc(), r.c.id.desc())
-        if dag_id is not None:
-            query = query.where(r.c.dag_id == dag_id)
-        if states is not None:
-            query = query.where(r.c.state.in_([s.value for s in states]))
-        if limit is not None:
-            query = query.limit(limit)
-        with self.engine.connect() as conn:
-            return [run_record(row) for row in conn.execute(query)]
-
-    def latest_automated_run(self, dag_id: str) -> DagRunRecord | None:
-        """The scheduled or backfill run with the latest logical date: where the schedule continues from."""
-        from headwater.store.sql import run_record
-
-        r = t.dag_run
-        query = (
-            select(r)
-            .where(r.c.dag_id == dag_id, r.c.run_type.in_(("scheduled", "backfill")))
-            .order_by(r.c.logical_date.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return run_record(row) if row is not None else None
-
-    def run_at(self, dag_id: str, logical_date: dt.datetime) -> DagRunRecord | None:
-        from headwater.store.sql import run_record
-
-        r = t.dag_run
-        with self.engine.connect() as conn:
-            row = conn.execute(select(r).where(r.c.dag_id == dag_id, r.c.logical_date == logical_date)).first()
-        return run_record(row) if row is not None else None
-
-    def set_run_state(
-        self, dag_id: str, run_id: str, state: DagRunState, *, start_date: dt.datetime | None = None
-    ) -> None:
-        r = t.dag_run
-        values: dict[str, Any] = {"state": state.value}
-        if start_date is not None:
-            values["start_date"] = start_date
-        if state in (DagRunState.QUEUED, DagRunState.RUNNING):
-            values["end_date"] = None
-        with self.engine.begin() as conn:
-            conn.execute(update(r).where(r.c.dag_id == dag_id, r.c.run_id == run_id).values(values))
 
     # -- task instances --------------------------------------------------------------------------
 
@@ -387,6 +256,7 @@ class SchedulingQueries:
             if not done.rowcount:
                 conn.rollback()
                 return False
+            archive_try(conn, end.end_date, key)
             if try_number > 1:  # an earlier try's values go (a cleared instance's went when it was cleared)
                 x = t.xcom
                 doomed = self._delete_xcoms(
@@ -456,11 +326,13 @@ class SchedulingQueries:
         ti = t.task_instance
         with self.engine.begin() as conn:
             for task_id, map_index in keys:
-                conn.execute(
+                done = conn.execute(
                     update(ti)
                     .where(_ti_key(dag_id, run_id, task_id, map_index), ti.c.state == TaskState.RUNNING.value)
                     .values(state=TaskState.SKIPPED.value, reason=reason, end_date=now, heartbeat_at=None)
                 )
+                if done.rowcount:
+                    archive_try(conn, now, (dag_id, run_id, task_id, map_index))
 
     def end_lost_try(
         self,
@@ -476,11 +348,13 @@ class SchedulingQueries:
         finished meanwhile keeps its own outcome: a success is never overwritten)."""
         ti = t.task_instance
         with self.engine.begin() as conn:
-            conn.execute(
+            done = conn.execute(
                 update(ti)
                 .where(_ti_key(*key), ti.c.state.in_(ACTIVE_TI_STATES), ti.c.try_number == try_number)
                 .values(state=state.value, reason=reason, end_date=now, next_retry_at=next_retry_at, heartbeat_at=None)
             )
+            if done.rowcount:
+                archive_try(conn, now, key)
         return self.instance(*key)
 
     def requeue_unstarted(self, key: tuple[str, str, str, int], *, try_number: int) -> bool:
@@ -495,18 +369,6 @@ class SchedulingQueries:
             )
         return bool(done.rowcount)
 
-    def previous_run(self, dag_id: str, logical_date: dt.datetime, *, include_manual: bool) -> DagRunRecord | None:
-        """The run with the latest logical date before ``logical_date`` (manual ones only if asked)."""
-        from headwater.store.sql import run_record
-
-        r = t.dag_run
-        query = select(r).where(r.c.dag_id == dag_id, r.c.logical_date < logical_date)
-        if not include_manual:
-            query = query.where(r.c.run_type != "manual")
-        with self.engine.connect() as conn:
-            row = conn.execute(query.order_by(r.c.logical_date.desc()).limit(1)).first()
-        return run_record(row) if row is not None else None
-
     def task_states(self, dag_id: str, run_id: str, task_ids: Iterable[str]) -> dict[str, list[TaskState | None]]:
         """The states of every instance of these tasks in one run."""
         ti = t.task_instance
@@ -518,31 +380,6 @@ class SchedulingQueries:
             for row in conn.execute(query):
                 found.setdefault(row.task_id, []).append(TaskState(row.state) if row.state else None)
         return found
-
-    def ran_before(self, dag_id: str, task_id: str, logical_date: dt.datetime) -> bool:
-        """Whether the task has an instance in any run earlier than ``logical_date``."""
-        ti, r = t.task_instance, t.dag_run
-        query = (
-            select(ti.c.task_id)
-            .join(r, and_(r.c.dag_id == ti.c.dag_id, r.c.run_id == ti.c.run_id))
-            .where(ti.c.dag_id == dag_id, ti.c.task_id == task_id, r.c.logical_date < logical_date)
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
-
-    def runs_between(self, dag_id: str, start: dt.datetime, end: dt.datetime) -> list[DagRunRecord]:
-        """Runs whose logical date is within [start, end], oldest first."""
-        from headwater.store.sql import run_record
-
-        r = t.dag_run
-        query = (
-            select(r)
-            .where(r.c.dag_id == dag_id, r.c.logical_date >= start, r.c.logical_date <= end)
-            .order_by(r.c.logical_date)
-        )
-        with self.engine.connect() as conn:
-            return [run_record(row) for row in conn.execute(query)]
 
     def clear_instances(
         self,
@@ -564,6 +401,7 @@ class SchedulingQueries:
             found = conn.execute(
                 select(ti.c.task_id, ti.c.map_index, ti.c.try_number).where(of_run, ti.c.task_id.in_(task_ids))
             ).all()
+            archive_tries(conn, dt.datetime.now(dt.UTC), of_run, ti.c.task_id.in_(task_ids))  # a try under way too
             of_tasks = (x.c.dag_id == run.dag_id, x.c.run_id == run.run_id, x.c.task_id.in_(task_ids))
             doomed = self._delete_xcoms(conn, *of_tasks)
             if mapped:

@@ -155,3 +155,45 @@ job = Table(
     Index("ix_job_type_heartbeat", "job_type", "latest_heartbeat"),
     Index("ix_job_state_heartbeat", "state", "latest_heartbeat"),
 )
+
+serialized_dag = Table(
+    "serialized_dag",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("fileloc", String(2000), nullable=False),
+    Column("file_digest", String(64)),  # SHA-256 of the DAG file's bytes as parsed
+    Column("dag_hash", String(64), nullable=False),  # SHA-256 of the document: an unchanged DAG is not rewritten
+    Column("data", JSON, nullable=False),
+    Column("lint", JSON, nullable=False),
+    Column("last_updated", UtcDateTime, nullable=False),
+)
+
+# One row per try that ended (success, failed, up_for_retry, skipped by the task, lost, cleared while
+# running), written in the transaction that records the end; clearing keeps it (Airflow 2.10's table).
+task_instance_history = Table(
+    "task_instance_history",
+    metadata,
+    Column("dag_id", String(250), primary_key=True),
+    Column("run_id", String(250), primary_key=True),
+    Column("task_id", String(250), primary_key=True),
+    Column("map_index", Integer, primary_key=True),
+    Column("try_number", Integer, primary_key=True),
+    Column("state", String(20)),
+    Column("start_date", UtcDateTime),
+    Column("end_date", UtcDateTime),
+    Column("duration", Float),
+    Column("max_tries", Integer),
+    Column("operator", String(1000)),
+    Column("pool", String(256)),
+    Column("pool_slots", Integer),
+    Column("queue", String(256)),
+    Column("priority_weight", Integer),
+    Column("queued_at", UtcDateTime),
+    Column("queued_by", String(64)),
+    Column("hostname", String(1000)),
+    Column("pid", Integer),
+    Column("executor", String(1000)),
+    Column("reason", Text),
+    Column("decision", JSON(none_as_null=True)),
+    Column("recorded_at", UtcDateTime, nullable=False),
+)
