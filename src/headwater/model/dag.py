@@ -146,7 +146,14 @@ class DAG(DagScheduleQueries):
 
     def topological_sort(self, include_subdag_tasks: bool = False) -> tuple[BaseOperator, ...]:
         """The tasks, each after all its upstreams (Airflow 2 keeps it, pointing to the task group's)."""
-        return tuple(self.task_dict[t] for t in self.topological_order())
+
+        def nested(group: TaskGroup) -> list[BaseOperator]:
+            found: list[BaseOperator] = []
+            for node in group.topological_sort():
+                found.extend(nested(node) if isinstance(node, TaskGroup) else [node])
+            return found
+
+        return tuple(nested(self.task_group))
 
     def partial_subset(
         self,
