@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import pendulum
+from pendulum.tz.timezone import FixedTimezone, Timezone
+
 from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning, TaskNotFound
 from headwater.model import context_stack
 from headwater.model.dag_schedule import DagScheduleQueries
@@ -19,6 +22,7 @@ from headwater.model.ignored_args import IGNORED_DAG_ARGS, KEPT_DAG_ARGS, announ
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
+from headwater.model.timezone import TIMEZONE, convert_to_utc
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -41,6 +45,19 @@ def _deprecated_concurrency(concurrency: int | None) -> int | None:
             stacklevel=3,
         )
     return concurrency
+
+
+def _dag_timezone(start_date: datetime | None, default_args: dict[str, Any]) -> Timezone | FixedTimezone:
+    """The zone the DAG's schedule is read in, chosen as Airflow does: an aware ``start_date``'s zone, else
+    the zone of ``default_args['start_date']`` (a text is parsed), else the configured default zone."""
+    if start_date is not None and start_date.tzinfo is not None:
+        return pendulum.instance(start_date).timezone or TIMEZONE
+    fallback = default_args.get("start_date")
+    if isinstance(fallback, str):
+        fallback = default_args["start_date"] = pendulum.parse(fallback)
+    if isinstance(fallback, datetime):
+        return pendulum.instance(fallback, tz=None if fallback.tzinfo else TIMEZONE).timezone or TIMEZONE
+    return TIMEZONE
 
 
 class DAG(DagScheduleQueries):
@@ -80,14 +97,12 @@ class DAG(DagScheduleQueries):
         self.__dict__.update({k: v for k, v in kwargs.items() if k != "fileloc"})
         self.description = description
         self.default_args = dict(default_args or {})
-        self.start_date = start_date if start_date is not None else self.default_args.get("start_date")
-        self.end_date = end_date if end_date is not None else self.default_args.get("end_date")
+        self._set_dates(start_date, end_date)
         if schedule is not NOTSET and schedule_interval is not NOTSET:
             raise ValueError(f"DAG {dag_id!r}: give either schedule or schedule_interval, not both.")
         chosen = schedule if schedule is not NOTSET else schedule_interval
         self.schedule: Any = timedelta(days=1) if chosen is NOTSET else chosen
-        tz = getattr(self.start_date, "tzinfo", None)
-        self.timetable: Timetable = timetable_for(self.schedule, tz=tz, dag_id=dag_id)
+        self.timetable: Timetable = timetable_for(self.schedule, tz=self.timezone, dag_id=dag_id)
         self.catchup = catchup
         self.params = ParamsDict(params or {})
         self.params.update_defaults(self.default_args.get("params") or {})
@@ -120,6 +135,15 @@ class DAG(DagScheduleQueries):
         if caller is not None:
             self.fileloc = caller.f_code.co_filename
         announce_ignored(self, None, kwargs, IGNORED_DAG_ARGS)
+
+    def _set_dates(self, start_date: datetime | None, end_date: datetime | None) -> None:
+        """Airflow keeps only the DAG's own dates on it, in UTC; default_args' dates reach the tasks, in UTC."""
+        self.timezone: Timezone | FixedTimezone = _dag_timezone(start_date, self.default_args)
+        self.start_date = convert_to_utc(start_date)
+        self.end_date = convert_to_utc(end_date)
+        for key in ("start_date", "end_date"):
+            if isinstance(self.default_args.get(key), datetime):
+                self.default_args[key] = convert_to_utc(self.default_args[key])
 
     # -- structure ---------------------------------------------------------------------------
 

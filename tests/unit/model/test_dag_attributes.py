@@ -5,9 +5,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pendulum
+
 from headwater.model.dag import DAG
 from headwater.model.taskgroup import TaskGroup
 from headwater.operators.empty import EmptyOperator
+
+
+def test_timezone_and_dates_come_from_start_date_then_default_args() -> None:
+    tokyo = pendulum.datetime(2024, 3, 1, 9, tz="Asia/Tokyo")
+    with DAG("tz", default_args={"start_date": tokyo}, schedule=None) as dag:
+        task = EmptyOperator(task_id="t")
+    assert dag.timezone.name == "Asia/Tokyo"
+    assert dag.start_date is None and dag.end_date is None  # default_args' dates belong to the tasks
+    assert task.start_date == pendulum.datetime(2024, 3, 1, tz="UTC")
+
+    paris = pendulum.datetime(2024, 3, 1, tz="Europe/Paris")
+    naive_own = DAG("tz2", start_date=datetime(2024, 3, 1), default_args={"start_date": paris}, schedule=None)
+    assert naive_own.timezone.name == "Europe/Paris"
+    assert naive_own.start_date is not None and naive_own.start_date.isoformat() == "2024-03-01T00:00:00+00:00"
+
+    local = DAG("tz3", start_date=pendulum.datetime(2024, 3, 1, tz="Europe/Amsterdam"), schedule=None)
+    assert local.start_date is not None and local.start_date.isoformat() == "2024-02-29T23:00:00+00:00"
+    assert DAG("tz4", start_date=datetime(2024, 1, 1), schedule=None).timezone.name == "UTC"
 
 
 def test_topological_sort_takes_children_in_insertion_order_pass_by_pass() -> None:
