@@ -30,6 +30,13 @@ def test_timezone_and_dates_come_from_start_date_then_default_args() -> None:
     assert DAG("tz4", start_date=datetime(2024, 1, 1), schedule=None).timezone.name == "UTC"
 
 
+def test_a_tasks_dag_id_or_adhoc_owner_outside_any_dag() -> None:
+    with DAG("owned", start_date=datetime(2024, 1, 1), schedule=None):
+        inside = EmptyOperator(task_id="inside")
+    assert inside.dag_id == "owned"
+    assert EmptyOperator(task_id="loose", owner="me").dag_id == "adhoc_me"
+
+
 def test_topological_sort_takes_children_in_insertion_order_pass_by_pass() -> None:
     with DAG("topo", start_date=datetime(2024, 1, 1), schedule=None) as dag:
         z = EmptyOperator(task_id="z")
