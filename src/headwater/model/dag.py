@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pendulum
+from dateutil.relativedelta import relativedelta
 from pendulum.tz.timezone import FixedTimezone, Timezone
 
 from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning, TaskNotFound
@@ -103,6 +104,11 @@ class DAG(DagScheduleQueries):
         chosen = schedule if schedule is not NOTSET else schedule_interval
         self.schedule: Any = timedelta(days=1) if chosen is NOTSET else chosen
         self.timetable: Timetable = timetable_for(self.schedule, tz=self.timezone, dag_id=dag_id)
+        self.schedule_interval: Any = (
+            self.schedule if self.schedule is None or isinstance(self.schedule, str | timedelta | relativedelta)
+            else self.timetable.summary
+        )
+        """Airflow 2's deprecated view of the schedule: the value given (a timetable answers its summary)."""
         self.catchup = catchup
         self.params = ParamsDict(params or {})
         self.params.update_defaults(self.default_args.get("params") or {})

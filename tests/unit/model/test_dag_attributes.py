@@ -3,13 +3,24 @@ same DAGs: schedule_interval, timezone, start/end dates, a task's dag_id, topolo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pendulum
 
 from headwater.model.dag import DAG
 from headwater.model.taskgroup import TaskGroup
+from headwater.model.timetables import CronTimetable
 from headwater.operators.empty import EmptyOperator
+
+
+def test_schedule_interval_is_the_value_given_or_a_timetables_summary() -> None:
+    start = datetime(2024, 1, 1)
+    assert DAG("s1", start_date=start, schedule="@daily").schedule_interval == "@daily"
+    assert DAG("s2", start_date=start, schedule=timedelta(hours=2)).schedule_interval == timedelta(hours=2)
+    assert DAG("s3", start_date=start, schedule=None).schedule_interval is None
+    assert DAG("s4", start_date=start, schedule_interval="0 1 * * *").schedule_interval == "0 1 * * *"
+    timetable = CronTimetable("0 1 * * *", pendulum.UTC)
+    assert DAG("s5", start_date=start, schedule=timetable).schedule_interval == "0 1 * * *"
 
 
 def test_timezone_and_dates_come_from_start_date_then_default_args() -> None:
