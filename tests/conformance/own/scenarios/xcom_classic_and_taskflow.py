@@ -36,7 +36,9 @@ with DAG("xcom_classic_and_taskflow", start_date=datetime(2024, 1, 1), schedule=
         task_id="load",
         python_callable=load,
         op_kwargs={"rows": pick(shaped), "context_value": shaped},
-        templates_dict={"summary": "{{ ti.xcom_pull(task_ids='transform')[1] }} via {{ task.upstream_task_ids | sort | join(',') }}"},
+        templates_dict={
+            "summary": "{{ ti.xcom_pull(task_ids='transform')[1] }} via {{ task.upstream_task_ids | sort | join(',') }}"
+        },
     )
 
     @task

@@ -3,7 +3,7 @@ annotation, a TypedDict, Mapping) or is told explicitly, which keys land as sepa
 happens when a multiple-outputs task returns a non-dict or a dict with non-string keys."""
 
 from collections.abc import Mapping
-from typing import Dict, TypedDict
+from typing import Dict, TypedDict  # noqa: UP035 - typing.Dict as older files write it
 
 import pendulum
 from airflow.decorators import dag, task
@@ -21,7 +21,7 @@ def xcom_multiple_outputs_inference():
         return {"x": 1, "y": 2}
 
     @task
-    def typing_dict() -> Dict[str, str]:
+    def typing_dict() -> Dict[str, str]:  # noqa: UP006
         return {"name": "orders"}
 
     @task
