@@ -130,7 +130,8 @@ class DAG(DagScheduleQueries):
         self.on_failure_callback = on_failure_callback
         self.fileloc: str | None = None
         self.task_dict: dict[str, BaseOperator] = {}
-        self.edge_info: dict[tuple[str, str], dict[str, str]] = {}
+        self.edge_info: dict[str, dict[str, dict[str, str]]] = {}
+        """Labels of edges, upstream id -> downstream id -> info, nested as Airflow nests it."""
         self.group_ids: set[str] = set()
         self.task_group = TaskGroup.create_root(self)
         self._reachable_cache: dict[tuple[str, bool], frozenset[str]] = {}
@@ -197,6 +198,14 @@ class DAG(DagScheduleQueries):
         from headwater.model.dag_subset import subset_of
 
         return subset_of(self, task_ids_or_regex, include_downstream, include_upstream, include_direct_upstream)
+
+    def get_edge_info(self, upstream_task_id: str, downstream_task_id: str) -> dict[str, str]:
+        """What is known about one edge (``{"label": ...}`` for a ``Label``), or ``{}``."""
+        return self.edge_info.get(upstream_task_id, {}).get(downstream_task_id, {})
+
+    def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict[str, str]) -> None:
+        """Replace (not merge) what is known about one edge."""
+        self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = info
 
     def has_task(self, task_id: str) -> bool:
         return task_id in self.task_dict
