@@ -96,8 +96,10 @@ class TaskGroup(DependencyMixin):
         return expand_rows(self.expand_input, self.expand_kwargs_input, context, self._group_id or "?")
 
     def child_prefix(self) -> str:
+        """What this group puts before its children's ids: nothing with ``prefix_group_id=False`` (not even
+        the enclosing groups' prefix, as in Airflow: the children's ids are their bare labels)."""
         if self._group_id is None or not self.prefix_group_id:
-            return self.parent_group.child_prefix() if self.parent_group else ""
+            return ""
         return self._group_id + "."
 
     def child_id(self, label: str) -> str:
