@@ -143,6 +143,19 @@ class TaskGroup(DependencyMixin):
                 raise AssertionError(f"no order for the children of {self!r}")
         return ordered
 
+    def get_task_group_dict(self) -> dict[str | None, TaskGroup]:
+        """This group and every group inside it by group id (the root group's id is None), as Airflow's."""
+        found: dict[str | None, TaskGroup] = {self.group_id: self}
+        for child in self.children.values():
+            if isinstance(child, TaskGroup):
+                found.update(child.get_task_group_dict())
+        return found
+
+    def get_child_by_label(self, label: str) -> BaseOperator | TaskGroup:
+        """The direct child (task or group) whose id ends in ``label``."""
+        child: BaseOperator | TaskGroup = self.children[self.child_id(label)]
+        return child
+
     def get_roots(self) -> list[BaseOperator]:
         """Tasks of this group with no upstream inside the group."""
         tasks = self.iter_tasks()

@@ -32,6 +32,8 @@ class TestGroupIds:
             EmptyOperator(task_id="kept")
         assert sorted(dag.task_ids) == ["bare", "deeper.x", "outer.kept"]
         assert (flat.group_id, sorted(outer.children)) == ("outer.flat", ["outer.flat", "outer.kept"])
+        assert sorted(k for k in dag.task_group.get_task_group_dict() if k) == ["deeper", "outer", "outer.flat"]
+        assert outer.get_child_by_label("kept").task_id == "outer.kept"
 
     def test_a_decorated_group_called_twice_gets_a_suffixed_id(self) -> None:
         """Calling a @task_group function twice gives groups 'tg' and 'tg__1', as in Airflow."""
