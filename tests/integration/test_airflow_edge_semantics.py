@@ -305,6 +305,41 @@ class TestXComArgTransformsAndScopes:
         assert "zipped[2]" not in value
         assert [value[f"chained[{i}]"] for i in range(5)] == [1, 2, "a", "b", "c"]
 
+    def test_a_map_function_runs_in_each_instance_so_a_skip_or_error_stays_there(self, write_dag, dags_test) -> None:
+        """Given .map with a function that raises AirflowSkipException for one item and ValueError for
+        another, when a task expands over it, then (as in Airflow) that instance alone is skipped or failed
+        and the others run: the function runs when its instance does, not when the expansion is made."""
+        path = write_dag(
+            dag_file("""
+            from airflow.exceptions import AirflowSkipException
+
+            def pick(name):
+                if name == "skip":
+                    raise AirflowSkipException("not this one")
+                if name == "bad":
+                    raise ValueError("cannot read bad")
+                return name.upper()
+
+            with DAG("map_skip", start_date=START, schedule=None):
+                @task
+                def names():
+                    return ["a", "skip", "bad"]
+
+                @task
+                def show(x):
+                    return x
+
+                show.expand(x=names().map(pick))
+        """)
+        )
+        run = dags_test(path).json
+        assert {k: v["state"] for k, v in run["tasks"].items() if k.startswith("show")} == {
+            "show[0]": "success",
+            "show[1]": "skipped",
+            "show[2]": "failed",
+        }
+        assert run["xcoms"]["show[0]"]["return_value"] == "A"
+
     def test_tasks_made_inside_a_setup_teardown_scope_run_between_them(self, write_dag, dags_test) -> None:
         """Given `with create() >> delete(): work()`, when it runs, then work sees create's output and delete
         sees work's: the block's tasks run after the setup and before the teardown."""
