@@ -340,6 +340,36 @@ class TestXComArgTransformsAndScopes:
         }
         assert run["xcoms"]["show[0]"]["return_value"] == "A"
 
+    def test_expanded_ti_count_is_the_number_of_mapped_instances(self, write_dag, dags_test) -> None:
+        """Given a mapped task, a task in a mapped group and a plain task reading expanded_ti_count, then the
+        first two see how many instances they have and the plain one None, as in Airflow."""
+        path = write_dag(
+            dag_file("""
+            from airflow.decorators import task_group
+
+            with DAG("counts", start_date=START, schedule=None):
+                @task
+                def count(x, expanded_ti_count=None):
+                    return expanded_ti_count
+
+                @task_group
+                def group(x):
+                    return count.override(task_id="inner")(x)
+
+                count.expand(x=[1, 2])
+                group.expand(x=[1, 2, 3])
+                count.override(task_id="plain")(0)
+        """)
+        )
+        xcoms = dags_test(path).json["xcoms"]
+        assert {k: v["return_value"] for k, v in xcoms.items() if "return_value" in v} == {
+            "count[0]": 2,
+            "count[1]": 2,
+            "group.inner[0]": 3,
+            "group.inner[1]": 3,
+            "group.inner[2]": 3,
+        }
+
     def test_tasks_made_inside_a_setup_teardown_scope_run_between_them(self, write_dag, dags_test) -> None:
         """Given `with create() >> delete(): work()`, when it runs, then work sees create's output and delete
         sees work's: the block's tasks run after the setup and before the teardown."""

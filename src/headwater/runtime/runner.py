@@ -22,12 +22,13 @@ import pendulum
 from headwater import planning
 from headwater.errors import FailTask, SkipTask, TaskError
 from headwater.model.baseoperator import BaseOperator
-from headwater.model.mapping import is_mappable, mapped_consumers, materialize
+from headwater.model.mapping import MissingMapInput, is_mappable, mapped_consumers, materialize
 from headwater.model.states import TaskState
 from headwater.runtime.context import RunEnvironment, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
 from headwater.runtime.templating import render_template_fields
+from headwater.runtime.xcom_access import ExpansionPuller
 from headwater.store.xcom.base import XCOM_RETURN_KEY
 
 log = logging.getLogger("headwater.task")
@@ -129,6 +130,17 @@ def _materialized(mapped_kwargs: dict[str, Any] | None) -> tuple[dict[str, Any],
         return {}, exc
 
 
+def _expanded_ti_count(env: RunEnvironment, task: BaseOperator) -> int | None:
+    """The number of instances a mapped task has in the run (the context's ``expanded_ti_count``)."""
+    if not task.is_mapped:
+        return None
+    try:
+        rows, _ = task.expansion({"ti": ExpansionPuller(env.xcoms)})
+    except MissingMapInput:
+        return None
+    return len(rows)
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -149,6 +161,7 @@ def run_task(
     mapped_kwargs, map_error = _materialized(mapped_kwargs)
     concrete = task.unmap(mapped_kwargs) if task.is_mapped and map_error is None else copy.copy(task)
     ti = RuntimeTaskInstance(env, concrete, map_index, try_number, budget)
+    ti.expanded_ti_count = _expanded_ti_count(env, task)
     context = task_context(env, concrete, ti)
     ti.context = context
     skips: list[planning.Skip] = []
