@@ -213,6 +213,18 @@ class TestContextAndParams:
         )
         assert dags_test(path).json["xcoms"]["p"]["return_value"] == ["int", [1, 2]]
 
+    def test_jinja_environment_kwargs_reach_the_templates(self, write_dag, dags_test) -> None:
+        """Given jinja_environment_kwargs={"trim_blocks": True}, when a template has a block tag on its own
+        line, then the newline after it is dropped, as Airflow's environment does with that option."""
+        path = write_dag(
+            dag_file("""
+            with DAG("jinja_kw", start_date=START, schedule=None, jinja_environment_kwargs={"trim_blocks": True}):
+                PythonOperator(task_id="p", python_callable=lambda text: text,
+                               op_args=["{% for x in [1, 2] %}\\n{{ x }};{% endfor %}"])
+        """)
+        )
+        assert dags_test(path).json["xcoms"]["p"]["return_value"] == "1;2;"
+
     def test_a_dag_functions_argument_comes_from_the_run_conf(self, write_dag, dags_test) -> None:
         """Given @dag def f(x=1) passing x to a task, when run with --conf '{"x": 5}', then the task gets 5."""
         path = write_dag(

@@ -84,6 +84,7 @@ class DAG(DagScheduleQueries):
         template_undefined: Any = None,
         user_defined_macros: dict[str, Any] | None = None,
         user_defined_filters: dict[str, Any] | None = None,
+        jinja_environment_kwargs: dict[str, Any] | None = None,
         doc_md: str | None = None,
         on_success_callback: Callable[..., Any] | None = None,
         on_failure_callback: Callable[..., Any] | None = None,
@@ -119,12 +120,14 @@ class DAG(DagScheduleQueries):
         self.is_paused_upon_creation = is_paused_upon_creation
         """Whether the scheduler records the DAG paused when it first sees it (None: configuration decides)."""
         self.render_template_as_native_obj = render_template_as_native_obj
-        if isinstance(template_searchpath, str):
-            template_searchpath = [template_searchpath]
-        self.template_searchpath = list(template_searchpath or [])
+        self.template_searchpath = [template_searchpath] if isinstance(template_searchpath, str) else list(
+            template_searchpath or []
+        )
         self.template_undefined = template_undefined
         self.user_defined_macros = dict(user_defined_macros or {})
         self.user_defined_filters = dict(user_defined_filters or {})
+        self.jinja_environment_kwargs = dict(jinja_environment_kwargs or {})
+        """Options for the DAG's Jinja environment (trim_blocks, ...), applied over headwater's as in Airflow."""
         self.doc_md = doc_md
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
