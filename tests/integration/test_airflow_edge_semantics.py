@@ -213,6 +213,18 @@ class TestContextAndParams:
         )
         assert dags_test(path).json["xcoms"]["p"]["return_value"] == ["int", [1, 2]]
 
+    def test_jinja_environment_kwargs_reach_the_templates(self, write_dag, dags_test) -> None:
+        """Given jinja_environment_kwargs={"trim_blocks": True}, when a template has a block tag on its own
+        line, then the newline after it is dropped, as Airflow's environment does with that option."""
+        path = write_dag(
+            dag_file("""
+            with DAG("jinja_kw", start_date=START, schedule=None, jinja_environment_kwargs={"trim_blocks": True}):
+                PythonOperator(task_id="p", python_callable=lambda text: text,
+                               op_args=["{% for x in [1, 2] %}\\n{{ x }};{% endfor %}"])
+        """)
+        )
+        assert dags_test(path).json["xcoms"]["p"]["return_value"] == "1;2;"
+
     def test_a_dag_functions_argument_comes_from_the_run_conf(self, write_dag, dags_test) -> None:
         """Given @dag def f(x=1) passing x to a task, when run with --conf '{"x": 5}', then the task gets 5."""
         path = write_dag(
@@ -304,6 +316,71 @@ class TestXComArgTransformsAndScopes:
         assert [value["zipped[0]"], value["zipped[1]"]] == [[1, "a"], [2, "b"]]
         assert "zipped[2]" not in value
         assert [value[f"chained[{i}]"] for i in range(5)] == [1, 2, "a", "b", "c"]
+
+    def test_a_map_function_runs_in_each_instance_so_a_skip_or_error_stays_there(self, write_dag, dags_test) -> None:
+        """Given .map with a function that raises AirflowSkipException for one item and ValueError for
+        another, when a task expands over it, then (as in Airflow) that instance alone is skipped or failed
+        and the others run: the function runs when its instance does, not when the expansion is made."""
+        path = write_dag(
+            dag_file("""
+            from airflow.exceptions import AirflowSkipException
+
+            def pick(name):
+                if name == "skip":
+                    raise AirflowSkipException("not this one")
+                if name == "bad":
+                    raise ValueError("cannot read bad")
+                return name.upper()
+
+            with DAG("map_skip", start_date=START, schedule=None):
+                @task
+                def names():
+                    return ["a", "skip", "bad"]
+
+                @task
+                def show(x):
+                    return x
+
+                show.expand(x=names().map(pick))
+        """)
+        )
+        run = dags_test(path).json
+        assert {k: v["state"] for k, v in run["tasks"].items() if k.startswith("show")} == {
+            "show[0]": "success",
+            "show[1]": "skipped",
+            "show[2]": "failed",
+        }
+        assert run["xcoms"]["show[0]"]["return_value"] == "A"
+
+    def test_expanded_ti_count_is_the_number_of_mapped_instances(self, write_dag, dags_test) -> None:
+        """Given a mapped task, a task in a mapped group and a plain task reading expanded_ti_count, then the
+        first two see how many instances they have and the plain one None, as in Airflow."""
+        path = write_dag(
+            dag_file("""
+            from airflow.decorators import task_group
+
+            with DAG("counts", start_date=START, schedule=None):
+                @task
+                def count(x, expanded_ti_count=None):
+                    return expanded_ti_count
+
+                @task_group
+                def group(x):
+                    return count.override(task_id="inner")(x)
+
+                count.expand(x=[1, 2])
+                group.expand(x=[1, 2, 3])
+                count.override(task_id="plain")(0)
+        """)
+        )
+        xcoms = dags_test(path).json["xcoms"]
+        assert {k: v["return_value"] for k, v in xcoms.items() if "return_value" in v} == {
+            "count[0]": 2,
+            "count[1]": 2,
+            "group.inner[0]": 3,
+            "group.inner[1]": 3,
+            "group.inner[2]": 3,
+        }
 
     def test_tasks_made_inside_a_setup_teardown_scope_run_between_them(self, write_dag, dags_test) -> None:
         """Given `with create() >> delete(): work()`, when it runs, then work sees create's output and delete

@@ -261,6 +261,11 @@ class BaseOperator(DependencyMixin):
         return logging.getLogger(f"airflow.task.operators.{cls.__module__}.{cls.__name__}")
 
     @property
+    def dag_id(self) -> str:
+        """The DAG's id; a task outside any DAG answers ``adhoc_<owner>`` as Airflow's does."""
+        return self.dag.dag_id if self.dag is not None else f"adhoc_{self.owner}"
+
+    @property
     def params(self) -> dict[str, Any]:
         merged: dict[str, Any] = dict(self.dag.params) if self.dag is not None else {}
         merged.update(self._own_params)

@@ -11,6 +11,10 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import pendulum
+from dateutil.relativedelta import relativedelta
+from pendulum.tz.timezone import FixedTimezone, Timezone
+
 from headwater.errors import CycleError, DuplicateTaskIdError, RemovedInAirflow3Warning, TaskNotFound
 from headwater.model import context_stack
 from headwater.model.dag_schedule import DagScheduleQueries
@@ -19,6 +23,7 @@ from headwater.model.ignored_args import IGNORED_DAG_ARGS, KEPT_DAG_ARGS, announ
 from headwater.model.params import DagParam, ParamsDict
 from headwater.model.taskgroup import TaskGroup
 from headwater.model.timetables import Timetable, timetable_for
+from headwater.model.timezone import TIMEZONE, convert_to_utc
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -41,6 +46,19 @@ def _deprecated_concurrency(concurrency: int | None) -> int | None:
             stacklevel=3,
         )
     return concurrency
+
+
+def _dag_timezone(start_date: datetime | None, default_args: dict[str, Any]) -> Timezone | FixedTimezone:
+    """The zone the DAG's schedule is read in, chosen as Airflow does: an aware ``start_date``'s zone, else
+    the zone of ``default_args['start_date']`` (a text is parsed), else the configured default zone."""
+    if start_date is not None and start_date.tzinfo is not None:
+        return pendulum.instance(start_date).timezone or TIMEZONE
+    fallback = default_args.get("start_date")
+    if isinstance(fallback, str):
+        fallback = default_args["start_date"] = pendulum.parse(fallback)
+    if isinstance(fallback, datetime):
+        return pendulum.instance(fallback, tz=None if fallback.tzinfo else TIMEZONE).timezone or TIMEZONE
+    return TIMEZONE
 
 
 class DAG(DagScheduleQueries):
@@ -66,6 +84,7 @@ class DAG(DagScheduleQueries):
         template_undefined: Any = None,
         user_defined_macros: dict[str, Any] | None = None,
         user_defined_filters: dict[str, Any] | None = None,
+        jinja_environment_kwargs: dict[str, Any] | None = None,
         doc_md: str | None = None,
         on_success_callback: Callable[..., Any] | None = None,
         on_failure_callback: Callable[..., Any] | None = None,
@@ -80,14 +99,17 @@ class DAG(DagScheduleQueries):
         self.__dict__.update({k: v for k, v in kwargs.items() if k != "fileloc"})
         self.description = description
         self.default_args = dict(default_args or {})
-        self.start_date = start_date if start_date is not None else self.default_args.get("start_date")
-        self.end_date = end_date if end_date is not None else self.default_args.get("end_date")
+        self._set_dates(start_date, end_date)
         if schedule is not NOTSET and schedule_interval is not NOTSET:
             raise ValueError(f"DAG {dag_id!r}: give either schedule or schedule_interval, not both.")
         chosen = schedule if schedule is not NOTSET else schedule_interval
         self.schedule: Any = timedelta(days=1) if chosen is NOTSET else chosen
-        tz = getattr(self.start_date, "tzinfo", None)
-        self.timetable: Timetable = timetable_for(self.schedule, tz=tz, dag_id=dag_id)
+        self.timetable: Timetable = timetable_for(self.schedule, tz=self.timezone, dag_id=dag_id)
+        self.schedule_interval: Any = (
+            self.schedule if self.schedule is None or isinstance(self.schedule, str | timedelta | relativedelta)
+            else self.timetable.summary
+        )
+        """Airflow 2's deprecated view of the schedule: the value given (a timetable answers its summary)."""
         self.catchup = catchup
         self.params = ParamsDict(params or {})
         self.params.update_defaults(self.default_args.get("params") or {})
@@ -98,18 +120,21 @@ class DAG(DagScheduleQueries):
         self.is_paused_upon_creation = is_paused_upon_creation
         """Whether the scheduler records the DAG paused when it first sees it (None: configuration decides)."""
         self.render_template_as_native_obj = render_template_as_native_obj
-        if isinstance(template_searchpath, str):
-            template_searchpath = [template_searchpath]
-        self.template_searchpath = list(template_searchpath or [])
+        self.template_searchpath = [template_searchpath] if isinstance(template_searchpath, str) else list(
+            template_searchpath or []
+        )
         self.template_undefined = template_undefined
         self.user_defined_macros = dict(user_defined_macros or {})
         self.user_defined_filters = dict(user_defined_filters or {})
+        self.jinja_environment_kwargs = dict(jinja_environment_kwargs or {})
+        """Options for the DAG's Jinja environment (trim_blocks, ...), applied over headwater's as in Airflow."""
         self.doc_md = doc_md
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.fileloc: str | None = None
         self.task_dict: dict[str, BaseOperator] = {}
-        self.edge_info: dict[tuple[str, str], dict[str, str]] = {}
+        self.edge_info: dict[str, dict[str, dict[str, str]]] = {}
+        """Labels of edges, upstream id -> downstream id -> info, nested as Airflow nests it."""
         self.group_ids: set[str] = set()
         self.task_group = TaskGroup.create_root(self)
         self._reachable_cache: dict[tuple[str, bool], frozenset[str]] = {}
@@ -120,6 +145,15 @@ class DAG(DagScheduleQueries):
         if caller is not None:
             self.fileloc = caller.f_code.co_filename
         announce_ignored(self, None, kwargs, IGNORED_DAG_ARGS)
+
+    def _set_dates(self, start_date: datetime | None, end_date: datetime | None) -> None:
+        """Airflow keeps only the DAG's own dates on it, in UTC; default_args' dates reach the tasks, in UTC."""
+        self.timezone: Timezone | FixedTimezone = _dag_timezone(start_date, self.default_args)
+        self.start_date = convert_to_utc(start_date)
+        self.end_date = convert_to_utc(end_date)
+        for key in ("start_date", "end_date"):
+            if isinstance(self.default_args.get(key), datetime):
+                self.default_args[key] = convert_to_utc(self.default_args[key])
 
     # -- structure ---------------------------------------------------------------------------
 
@@ -146,7 +180,14 @@ class DAG(DagScheduleQueries):
 
     def topological_sort(self, include_subdag_tasks: bool = False) -> tuple[BaseOperator, ...]:
         """The tasks, each after all its upstreams (Airflow 2 keeps it, pointing to the task group's)."""
-        return tuple(self.task_dict[t] for t in self.topological_order())
+
+        def nested(group: TaskGroup) -> list[BaseOperator]:
+            found: list[BaseOperator] = []
+            for node in group.topological_sort():
+                found.extend(nested(node) if isinstance(node, TaskGroup) else [node])
+            return found
+
+        return tuple(nested(self.task_group))
 
     def partial_subset(
         self,
@@ -160,6 +201,14 @@ class DAG(DagScheduleQueries):
         from headwater.model.dag_subset import subset_of
 
         return subset_of(self, task_ids_or_regex, include_downstream, include_upstream, include_direct_upstream)
+
+    def get_edge_info(self, upstream_task_id: str, downstream_task_id: str) -> dict[str, str]:
+        """What is known about one edge (``{"label": ...}`` for a ``Label``), or ``{}``."""
+        return self.edge_info.get(upstream_task_id, {}).get(downstream_task_id, {})
+
+    def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict[str, str]) -> None:
+        """Replace (not merge) what is known about one edge."""
+        self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = info
 
     def has_task(self, task_id: str) -> bool:
         return task_id in self.task_dict

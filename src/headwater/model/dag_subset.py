@@ -38,7 +38,11 @@ def subset_of(
         keep |= {up for tid in list(keep) for up in dag.task_dict[tid].upstream_task_ids}
     subset = copy.copy(dag)
     subset._reachable_cache = {}
-    subset.edge_info = {edge: info for edge, info in dag.edge_info.items() if set(edge) <= keep}
+    subset.edge_info = {
+        up: {down: info for down, info in downs.items() if down in keep}
+        for up, downs in dag.edge_info.items()
+        if up in keep
+    }
     subset.task_dict = {}
     for tid, task in dag.task_dict.items():
         if tid in keep:

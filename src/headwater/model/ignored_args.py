@@ -35,7 +35,6 @@ KEPT_TASK_ARGS = frozenset(
 
 IGNORED_DAG_ARGS: Mapping[str, str] = {
     "sla_miss_callback": "SLA misses are not tracked, so it is never called",
-    "jinja_environment_kwargs": "templates render with headwater's Jinja environment",
     "access_control": "there are no per-DAG permissions",
     "fail_stop": "a failed task does not stop the other running tasks",
     "max_consecutive_failed_dag_runs": "the DAG is not paused after failed runs",

@@ -35,7 +35,7 @@ class Label(DependencyMixin):
             for d in endpoints(down, as_upstream=False):
                 dag = getattr(u, "dag", None)
                 if dag is not None:
-                    dag.edge_info[(u.task_id, d.task_id)] = {"label": self.label}
+                    dag.set_edge_info(u.task_id, d.task_id, {"label": self.label})
 
     def __repr__(self) -> str:
         return f"Label({self.label!r})"

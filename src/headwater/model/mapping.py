@@ -12,7 +12,7 @@ from typing import Any
 
 from headwater.model import context_stack
 from headwater.model.baseoperator import BaseOperator, default_args_for
-from headwater.model.xcomarg import XComArg, find_xcomargs
+from headwater.model.xcomarg import MappedElement, MapXComArg, XComArg, find_xcomargs
 
 
 class OperatorPartial:
@@ -133,11 +133,12 @@ def expand_rows(
     expand_input: dict[str, Any] | None, expand_kwargs_input: Any, context: dict[str, Any], owner: str
 ) -> list[dict[str, Any]]:
     """The argument rows an expansion produces: the cross product of ``expand`` inputs, or the dicts of
-    ``expand_kwargs``, resolving upstream outputs now."""
+    ``expand_kwargs``, resolving upstream outputs now (a ``.map()``-ed output's items stay ``MappedElement``s,
+    transformed by ``materialize`` when their instance runs)."""
     if expand_kwargs_input is not None:
         return [dict(row) for row in _resolve(expand_kwargs_input, context, owner)]
     names = list(expand_input or {})
-    columns = [_resolve((expand_input or {})[n], context, owner) for n in names]
+    columns = [_resolve((expand_input or {})[n], context, owner, lazy=True) for n in names]
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*columns)]
 
 
@@ -152,7 +153,8 @@ class MappedArgument:
 
     def resolve(self, context: dict[str, Any]) -> Any:
         rows = self.group.expansion_rows(context)
-        return rows[context["ti"].map_index][self.name]
+        value = rows[context["ti"].map_index][self.name]
+        return value.get() if isinstance(value, MappedElement) else value
 
     def __repr__(self) -> str:
         return f"MappedArgument({self.group.group_id!r}, {self.name!r})"
@@ -181,7 +183,14 @@ def mapped_consumers(operator: BaseOperator) -> list[str]:
     return found
 
 
-def _resolve(value: Any, context: dict[str, Any], task_id: str) -> list[Any]:
+def _resolve(value: Any, context: dict[str, Any], task_id: str, *, lazy: bool = False) -> list[Any]:
+    if lazy and isinstance(value, MapXComArg):
+        elements = value.elements(context)
+        if elements is None:
+            raise MissingMapInput(
+                f"the output of {value.operator.task_id!r} that {task_id!r} maps over was never pushed"
+            )
+        return elements
     if isinstance(value, XComArg):
         resolved = value.resolve(context)
         if resolved is None:
@@ -192,3 +201,8 @@ def _resolve(value: Any, context: dict[str, Any], task_id: str) -> list[Any]:
     if isinstance(value, dict):
         return list(value.items())
     return list(value)
+
+
+def materialize(mapped_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """One instance's mapped arguments with every ``.map()`` function applied (raises what they raise)."""
+    return {k: v.get() if isinstance(v, MappedElement) else v for k, v in mapped_kwargs.items()}

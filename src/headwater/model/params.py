@@ -80,6 +80,21 @@ class ParamsDict(Mapping[str, Any]):
     def raw(self) -> dict[str, Any]:
         return dict(self._params)
 
+    def get_param(self, key: str) -> Param:
+        """The ``Param`` behind ``key`` (a plain value is wrapped in one, as Airflow stores every param)."""
+        value = self._params[key]
+        return value if isinstance(value, Param) else Param(value)
+
+    def dump(self) -> dict[str, Any]:
+        """Every param's value, ``None`` for one without a default or whose default fails its schema."""
+        dumped: dict[str, Any] = {}
+        for name, value in self._params.items():
+            try:
+                dumped[name] = value.resolve(name=name) if isinstance(value, Param) else value
+            except BadRunConf:
+                dumped[name] = None
+        return dumped
+
     def __getitem__(self, key: str) -> Any:
         value = self._params[key]
         return value.value if isinstance(value, Param) else value

@@ -96,8 +96,10 @@ class TaskGroup(DependencyMixin):
         return expand_rows(self.expand_input, self.expand_kwargs_input, context, self._group_id or "?")
 
     def child_prefix(self) -> str:
+        """What this group puts before its children's ids: nothing with ``prefix_group_id=False`` (not even
+        the enclosing groups' prefix, as in Airflow: the children's ids are their bare labels)."""
         if self._group_id is None or not self.prefix_group_id:
-            return self.parent_group.child_prefix() if self.parent_group else ""
+            return ""
         return self._group_id + "."
 
     def child_id(self, label: str) -> str:
@@ -119,6 +121,40 @@ class TaskGroup(DependencyMixin):
             else:
                 tasks.append(child)
         return tasks
+
+    def topological_sort(self) -> list[BaseOperator | TaskGroup]:
+        """This group's children (tasks and groups), each after what feeds it, in Airflow's order: passes
+        over the children in the order they were added, each pass taking every child none of whose
+        upstreams (or their enclosing groups) is still waiting. Files that print or slice this order
+        depend on it, so the tie-break is Airflow's, not an arbitrary valid order."""
+        waiting = dict(self.children)
+        ordered: list[BaseOperator | TaskGroup] = []
+        while waiting:
+            progressed = False
+            for key, node in list(waiting.items()):
+                if any(_still_waiting(up, waiting) for up in _upstreams(node)):
+                    continue
+                del waiting[key]
+                ordered.append(node)
+                progressed = True
+            if not progressed:
+                assert self.dag is not None
+                self.dag.topological_order()  # raises CycleError naming the cycle
+                raise AssertionError(f"no order for the children of {self!r}")
+        return ordered
+
+    def get_task_group_dict(self) -> dict[str | None, TaskGroup]:
+        """This group and every group inside it by group id (the root group's id is None), as Airflow's."""
+        found: dict[str | None, TaskGroup] = {self.group_id: self}
+        for child in self.children.values():
+            if isinstance(child, TaskGroup):
+                found.update(child.get_task_group_dict())
+        return found
+
+    def get_child_by_label(self, label: str) -> BaseOperator | TaskGroup:
+        """The direct child (task or group) whose id ends in ``label``."""
+        child: BaseOperator | TaskGroup = self.children[self.child_id(label)]
+        return child
 
     def get_roots(self) -> list[BaseOperator]:
         """Tasks of this group with no upstream inside the group."""
@@ -176,3 +212,26 @@ class TaskGroup(DependencyMixin):
 
     def __repr__(self) -> str:
         return f"<TaskGroup: {self._group_id}>"
+
+
+def _upstreams(node: BaseOperator | TaskGroup) -> list[BaseOperator]:
+    """The tasks feeding ``node``: a task's upstreams, or the outside upstreams of a group's tasks."""
+    if isinstance(node, TaskGroup):
+        tasks = node.iter_tasks()
+        inside = {t.task_id for t in tasks}
+        assert node.dag is not None
+        return [node.dag.task_dict[u] for t in tasks for u in sorted(t.upstream_task_ids - inside)]
+    assert node.dag is not None
+    return [node.dag.task_dict[u] for u in sorted(node.upstream_task_ids)]
+
+
+def _still_waiting(task: BaseOperator, waiting: dict[str, Any]) -> bool:
+    """Whether ``task``, or a group enclosing it, is among the children not placed yet."""
+    if task.task_id in waiting:
+        return True
+    group = task.task_group
+    while group is not None:
+        if group.group_id is not None and group.group_id in waiting:
+            return True
+        group = group.parent_group
+    return False

@@ -122,25 +122,20 @@ class CronTimetable:
             raise ValueError(f"Invalid cron expression {expression!r}.")
         self.tz = tz or pendulum.UTC
 
-    def _iter(self, start: datetime) -> Any:
-        from croniter import croniter
-
-        local = pendulum.instance(start).in_timezone(self.tz)  # type: ignore[arg-type]
-        return croniter(self.expression, local)
-
     def next_after(self, moment: datetime) -> pendulum.DateTime:
-        return to_utc(self._iter(moment).get_next(datetime))
+        """The first schedule point after ``moment``: Airflow's arithmetic, DST changes included (below)."""
+        return self.tick_after(moment)
 
     def prev_before(self, moment: datetime) -> pendulum.DateTime:
-        return to_utc(self._iter(moment).get_prev(datetime))
+        return self.tick_before(moment)
 
     def align_to_prev(self, moment: pendulum.DateTime) -> pendulum.DateTime:
         following = self.next_after(moment - timedelta(microseconds=1))
         return moment if following == moment else self.prev_before(moment)
 
     def scheduled_interval(self, logical_date: pendulum.DateTime) -> DataInterval:
-        start = self.align_to_prev(logical_date)
-        return DataInterval(start, self.next_after(start))
+        """Airflow's ``infer_automated_data_interval``: from the logical date (not aligned) to the next point."""
+        return DataInterval(logical_date, self.next_after(logical_date))
 
     def manual_interval(self, run_after: pendulum.DateTime) -> DataInterval:
         end = self.align_to_prev(run_after)
@@ -153,10 +148,9 @@ class CronTimetable:
     def previous_logical_date(self, logical_date: pendulum.DateTime) -> pendulum.DateTime | None:
         return self.prev_before(logical_date)
 
-    # Airflow's own arithmetic (``airflow/timetables/_cron.py``), which the scheduler uses to create runs. It
-    # differs from ``next_after``/``prev_before`` only at DST changes: croniter sees naive local time, a
-    # wall-clock time that occurs twice resolves to its second occurrence, one that never occurs moves
-    # forward, and a schedule firing every hour steps by elapsed time.
+    # Airflow's own arithmetic (``airflow/timetables/_cron.py``), used for every interval and run: croniter
+    # sees naive local time, a wall-clock time that occurs twice resolves to its second occurrence, one that
+    # never occurs (a spring-forward gap) moves forward, and a schedule firing every hour steps by elapsed time.
 
     def tick_after(self, moment: datetime) -> pendulum.DateTime:
         """The first schedule point strictly after ``moment`` (Airflow's ``_get_next``)."""

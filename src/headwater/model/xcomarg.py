@@ -196,13 +196,34 @@ class MapXComArg(XComArg):
         return MapXComArg(self.source, [*self.functions, function])
 
     def resolve(self, context: dict[str, Any], session: Any = None, *, include_xcom: bool = True) -> Any:
+        elements = self.elements(context)
+        return None if elements is None else [element.get() for element in elements]
+
+    def elements(self, context: dict[str, Any]) -> list[MappedElement] | None:
+        """One not-yet-transformed element per source item: a task expanded over this output gets its map
+        index's element and transforms it when that instance runs, as Airflow does, so a function raising
+        AirflowSkipException skips (or any other error fails) that instance alone."""
         value = self.source.resolve(context)
         if value is None:
             return None
         items = list(value.items()) if isinstance(value, dict) else list(value)
+        return [MappedElement(item, self.functions) for item in items]
+
+
+class MappedElement:
+    """One item of a ``.map()``-ed output with the functions still to apply to it."""
+
+    def __init__(self, item: Any, functions: list[Any]) -> None:
+        self.item, self.functions = item, functions
+
+    def get(self) -> Any:
+        value = self.item
         for function in self.functions:
-            items = [function(item) for item in items]
-        return items
+            value = function(value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"MappedElement({self.item!r})"
 
 
 class ZipXComArg(XComArg):

@@ -22,13 +22,14 @@ import pendulum
 from headwater import planning
 from headwater.errors import FailTask, SkipTask, TaskError
 from headwater.model.baseoperator import BaseOperator
-from headwater.model.mapping import is_mappable, mapped_consumers
+from headwater.model.mapping import MissingMapInput, is_mappable, mapped_consumers, materialize
 from headwater.model.states import TaskState
 from headwater.runtime.callbacks import call_callbacks, finish_try
 from headwater.runtime.context import RunEnvironment, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
 from headwater.runtime.templating import render_template_fields
+from headwater.runtime.xcom_access import ExpansionPuller
 from headwater.store.xcom.base import XCOM_RETURN_KEY
 
 log = logging.getLogger("headwater.task")
@@ -113,6 +114,26 @@ def push_result(task: BaseOperator, ti: RuntimeTaskInstance, result: Any, *, map
     ti.xcom_push(XCOM_RETURN_KEY, result)
 
 
+def _materialized(mapped_kwargs: dict[str, Any] | None) -> tuple[dict[str, Any], Exception | None]:
+    """The instance's mapped arguments with ``.map()`` functions applied, or the error one raised: it is
+    re-raised inside the try, since Airflow runs those functions while rendering the instance."""
+    try:
+        return materialize(mapped_kwargs or {}), None
+    except Exception as exc:  # noqa: BLE001 - handed back to become the try's outcome, not swallowed
+        return {}, exc
+
+
+def _expanded_ti_count(env: RunEnvironment, task: BaseOperator) -> int | None:
+    """The number of instances a mapped task has in the run (the context's ``expanded_ti_count``)."""
+    if not task.is_mapped:
+        return None
+    try:
+        rows, _ = task.expansion({"ti": ExpansionPuller(env.xcoms)})
+    except MissingMapInput:
+        return None
+    return len(rows)
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -130,15 +151,19 @@ def run_task(
     budget = (max_tries if max_tries is not None else task.retries) if task.retries else 0
     start = env.now()
     env.xcoms.clear(task.task_id, map_index)
-    concrete = task.unmap(mapped_kwargs or {}) if task.is_mapped else copy.copy(task)
+    mapped_kwargs, map_error = _materialized(mapped_kwargs)
+    concrete = task.unmap(mapped_kwargs) if task.is_mapped and map_error is None else copy.copy(task)
     ti = RuntimeTaskInstance(env, concrete, map_index, try_number, budget)
+    ti.expanded_ti_count = _expanded_ti_count(env, task)
     context = task_context(env, concrete, ti)
     ti.context = context
     skips: list[planning.Skip] = []
     retry_at = None
     exception: BaseException | None = None
     try:
-        keep = {id(v) for k, v in (mapped_kwargs or {}).items() if k in (unrendered or ())}
+        if map_error is not None:
+            raise map_error
+        keep = {id(v) for k, v in mapped_kwargs.items() if k in (unrendered or ())}
         render_template_fields(concrete, context, keep=keep)
         call_callbacks(concrete.on_execute_callback, context, f"task {task.task_id!r}")
         token = set_current_context(context)

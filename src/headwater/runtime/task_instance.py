@@ -57,6 +57,8 @@ class RuntimeTaskInstance:
         self.pool_slots = task.pool_slots
         self.queue = task.queue
         self.executor_config = getattr(task, "executor_config", {})
+        self.expanded_ti_count: int | None = None
+        """How many instances the mapped task (or mapped group's task) has in this run; None when unmapped."""
         self.log = log
         self.skips: list[planning.Skip] = []
         self.context: dict[str, Any] = {}

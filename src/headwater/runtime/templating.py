@@ -55,6 +55,7 @@ def environment(dag: DAG) -> jinja2.Environment:
         "undefined": dag.template_undefined or strict_undefined(),
         "extensions": ["jinja2.ext.do"],
         "cache_size": 0,
+        **dag.jinja_environment_kwargs,
     }
     env_class = jinja2.nativetypes.NativeEnvironment if dag.render_template_as_native_obj else jinja2.Environment
     env = env_class(**options)

@@ -309,7 +309,7 @@ class TestLabel:
             result = a >> Label("why") >> b
         assert result is b
         assert edges(dag) == {("a", "b")}
-        assert dag.edge_info == {("a", "b"): {"label": "why"}}
+        assert dag.edge_info == {"a": {"b": {"label": "why"}}}
 
     def test_a_label_before_a_list_names_each_edge(self) -> None:
         """Given a branch and two targets, when `a >> Label("no") >> [b, c]`, then both edges carry the label."""
@@ -317,7 +317,8 @@ class TestLabel:
             a, b, c = empties("a", "b", "c")
             a >> Label("no") >> [b, c]
         assert edges(dag) == {("a", "b"), ("a", "c")}
-        assert dag.edge_info == {("a", "b"): {"label": "no"}, ("a", "c"): {"label": "no"}}
+        assert dag.edge_info == {"a": {"b": {"label": "no"}, "c": {"label": "no"}}}
+        assert (dag.get_edge_info("a", "c"), dag.get_edge_info("b", "c")) == ({"label": "no"}, {})
 
     def test_a_label_is_not_a_task(self) -> None:
         """Given a labelled edge, when the DAG is read, then only the two real tasks are in it."""

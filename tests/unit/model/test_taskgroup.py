@@ -21,6 +21,20 @@ class TestGroupIds:
             EmptyOperator(task_id="c")
         assert dag.task_ids == ["c"]
 
+    def test_an_unprefixed_group_inside_a_prefixed_one_drops_every_prefix(self) -> None:
+        """Airflow names a task in TaskGroup('flat', prefix_group_id=False) inside TaskGroup('outer') by its
+        bare label, while the inner group itself is still 'outer.flat'."""
+        with DAG("mixed", schedule=None) as dag, TaskGroup("outer") as outer:
+            with TaskGroup("flat", prefix_group_id=False) as flat:
+                EmptyOperator(task_id="bare")
+                with TaskGroup("deeper"):
+                    EmptyOperator(task_id="x")
+            EmptyOperator(task_id="kept")
+        assert sorted(dag.task_ids) == ["bare", "deeper.x", "outer.kept"]
+        assert (flat.group_id, sorted(outer.children)) == ("outer.flat", ["outer.flat", "outer.kept"])
+        assert sorted(k for k in dag.task_group.get_task_group_dict() if k) == ["deeper", "outer", "outer.flat"]
+        assert outer.get_child_by_label("kept").task_id == "outer.kept"
+
     def test_a_decorated_group_called_twice_gets_a_suffixed_id(self) -> None:
         """Calling a @task_group function twice gives groups 'tg' and 'tg__1', as in Airflow."""
         with DAG("twice", schedule=None) as dag:

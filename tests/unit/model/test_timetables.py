@@ -146,6 +146,20 @@ class TestCronWithHours:
         assert found == interval(utc(2024, 3, 30, 23), utc(2024, 3, 31, 22))
         assert found.end - found.start == timedelta(hours=23)
 
+    def test_a_time_in_the_spring_forward_gap_moves_an_hour_later(self) -> None:
+        """Given '30 2 * * *' in Europe/Amsterdam, where 02:30 does not exist on 2024-03-31, when the run of
+        the day before is made, then (as Airflow's _get_next) it ends at 03:30 local, 01:30 UTC, and the
+        next day's run is back at 02:30 local."""
+        local = timetable_for("30 2 * * *", tz=pendulum.timezone("Europe/Amsterdam"), dag_id="d")
+        found = local.scheduled_interval(utc(2024, 3, 30, 1, 30))
+        assert found == interval(utc(2024, 3, 30, 1, 30), utc(2024, 3, 31, 1, 30))
+        assert local.next_interval(found) == interval(utc(2024, 3, 31, 1, 30), utc(2024, 4, 1, 0, 30))
+
+    def test_a_scheduled_run_off_the_grid_starts_at_its_logical_date(self) -> None:
+        """Airflow's infer_automated_data_interval does not align: a scheduled run at 10:00 of
+        '0 6,18 * * *' covers [10:00, 18:00)."""
+        assert self.twice.scheduled_interval(utc(2024, 1, 2, 10)) == interval(utc(2024, 1, 2, 10), utc(2024, 1, 2, 18))
+
 
 class TestTimedelta:
     six_hours = timetable_for(timedelta(hours=6), tz=None, dag_id="d")

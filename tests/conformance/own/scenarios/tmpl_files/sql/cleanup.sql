@@ -1,0 +1,1 @@
+DELETE FROM {{ params.schema }}.staging WHERE day = '{{ macros.ds_add(ds, -1) }}';
