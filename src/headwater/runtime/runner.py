@@ -134,6 +134,25 @@ def _expanded_ti_count(env: RunEnvironment, task: BaseOperator) -> int | None:
     return len(rows)
 
 
+def _after_error(
+    env: RunEnvironment, task: BaseOperator, exc: BaseException, *, try_number: int, budget: int
+) -> tuple[TaskState, str, pendulum.DateTime | None]:
+    """The state a try that raised ends in (retry or failed, as planning decides), why, and when to retry."""
+    state = planning.state_after_failure(try_number=try_number, retries=budget, fail_fast=False)
+    detail = f"{type(exc).__name__}: {exc}"
+    if state is not TaskState.UP_FOR_RETRY:
+        tries = f"retries exhausted after {try_number} tries" if task.retries else "failed"
+        return state, f"{tries}: {detail}", None
+    delay = planning.retry_delay(
+        base=task.retry_delay,
+        try_number=try_number,
+        exponential=task.retry_exponential_backoff,
+        max_delay=task.max_retry_delay,
+        seed=f"{env.dag.dag_id}#{task.task_id}#{env.dag_run.run_id}",
+    )
+    return state, f"try {try_number} of {budget + 1} failed ({detail}); retrying after {delay}", env.now() + delay
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -184,21 +203,7 @@ def run_task(
     except Exception as exc:  # noqa: BLE001 - the task's own error: recorded as its outcome, with the traceback logged
         exception = exc
         log.error("Task %r failed on try %d:\n%s", task.task_id, try_number, traceback.format_exc().rstrip())
-        state = planning.state_after_failure(try_number=try_number, retries=budget, fail_fast=False)
-        detail = f"{type(exc).__name__}: {exc}"
-        if state is TaskState.UP_FOR_RETRY:
-            delay = planning.retry_delay(
-                base=task.retry_delay,
-                try_number=try_number,
-                exponential=task.retry_exponential_backoff,
-                max_delay=task.max_retry_delay,
-                seed=f"{env.dag.dag_id}#{task.task_id}#{env.dag_run.run_id}",
-            )
-            retry_at = env.now() + delay
-            reason = f"try {try_number} of {budget + 1} failed ({detail}); retrying after {delay}"
-        else:
-            tries = f"retries exhausted after {try_number} tries" if task.retries else "failed"
-            reason = f"{tries}: {detail}"
+        state, reason, retry_at = _after_error(env, task, exc, try_number=try_number, budget=budget)
     ti.state = state.value
     ti.end_date = env.now()
     finish_try(concrete, context, state, exception, env.settings)
