@@ -130,7 +130,7 @@ def serialize_params(params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _edge_extra(dag: DAG, upstream: str, downstream: str) -> dict[str, Any]:
-    info = dag.edge_info.get((upstream, downstream))
+    info = dag.get_edge_info(upstream, downstream)
     return {"label": info["label"]} if info and "label" in info else {}
 
 
