@@ -84,6 +84,20 @@ def translated() -> Iterator[None]:
         raise Unavailable(" ".join(str(err.orig or err).split())) from None
 
 
+@contextmanager
+def refusing_arguments() -> Iterator[None]:
+    """Around a lower layer's planning call whose only errors, besides finding and importing the DAG, are
+    about its arguments (a regex matching no task, a start after the end): those are InvalidRequests."""
+    from headwater.errors import DagImportError, DagNotFound
+
+    try:
+        yield
+    except (DagNotFound, DagImportError):
+        raise
+    except HeadwaterError as err:
+        raise InvalidRequest(str(err)) from None
+
+
 def _meaning(err: HeadwaterError) -> HeadwaterError:
     from headwater.errors import BadRunConf, DagNotFound, InvalidRunId, UnsafePath
     from headwater.scheduler.control import RunExists

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.model.states import DagRunState
+from headwater.planning.dagruns import REPROCESS_CHOICES
 from headwater.services.context import ServiceContext
-from headwater.services.errors import InvalidRequest, run_not_found, translated
+from headwater.services.errors import InvalidRequest, refusing_arguments, run_not_found, translated
 from headwater.store.records import DagRunRecord
 
 FINISHED = (DagRunState.SUCCESS, DagRunState.FAILED)
@@ -122,12 +123,13 @@ def backfill(
 
     if max_active_runs is not None and max_active_runs < 1:
         raise InvalidRequest(f"--max-active-runs must be at least 1; got {max_active_runs}.")
-    if reprocess not in ("none", "failed", "completed"):
-        raise InvalidRequest(f"reprocess {reprocess!r} is not one of none, failed, completed.")
+    if reprocess not in REPROCESS_CHOICES:
+        raise InvalidRequest(f"reprocess {reprocess!r} is not one of {', '.join(REPROCESS_CHOICES)}.")
     with translated():
-        plan = plan_backfill(
-            ctx.settings, ctx.store, dag_id, start=start, end=end, reprocess=reprocess, run_backwards=run_backwards
-        )
+        with refusing_arguments():
+            plan = plan_backfill(
+                ctx.settings, ctx.store, dag_id, start=start, end=end, reprocess=reprocess, run_backwards=run_backwards
+            )
         result = Backfill(
             dag_id,
             planned=[BackfillDate(**row) for row in plan.rows()],

@@ -6,7 +6,14 @@ import datetime as dt
 
 from headwater.scheduler.backfill import ClearPlan
 from headwater.services.context import ServiceContext
-from headwater.services.errors import InvalidRequest, MappedTaskNeedsIndex, NotFound, run_not_found, translated
+from headwater.services.errors import (
+    InvalidRequest,
+    MappedTaskNeedsIndex,
+    NotFound,
+    refusing_arguments,
+    run_not_found,
+    translated,
+)
 from headwater.store.records import TaskInstanceRecord
 
 
@@ -73,7 +80,7 @@ def plan_clear(
     order) in the runs with a logical date in [start, end]."""
     from headwater.scheduler.backfill import plan_clear as plan
 
-    with translated():
+    with translated(), refusing_arguments():
         return plan(
             ctx.settings,
             ctx.store,
