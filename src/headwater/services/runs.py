@@ -71,11 +71,12 @@ def trigger(
     """Queue a manual run (the scheduler starts it once the DAG is unpaused). A run id or logical date the
     DAG already has is a Conflict; a conf the DAG's params refuse or a bad run id is an InvalidRequest."""
     from headwater.scheduler.control import trigger as record_trigger
+    from headwater.services.dags import is_paused
 
     with translated():
         run = record_trigger(ctx.settings, ctx.store, dag_id, conf=conf, logical_date=logical_date, run_id=run_id)
     ctx.changed()
-    return Triggered(run, ctx.store.pause_flags().get(dag_id, True))
+    return Triggered(run, is_paused(ctx, dag_id=dag_id))
 
 
 @dataclass
