@@ -17,9 +17,11 @@ import pytest
 from celery_harness import BROKERS, CeleryCluster, broker_unreachable, require_service
 from click.testing import CliRunner, Result
 from scheduler_harness import SchedulerHome, scheduler_home
+from services_harness import Home, service_home
 from sqlalchemy import create_engine, func, select, text
 
 from headwater.cli.main import main
+from headwater.services.context import ServiceContext
 from headwater.store import tables
 from headwater.store.sql import SqlStore
 
@@ -67,6 +69,18 @@ def open_sqlite(sqlite_url: str) -> Iterator[Callable[[], RecordedStore]]:
     yield open_
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    """Settings over a SQLite store and a DAGs folder in tmp_path, for calling the services directly."""
+    return service_home(tmp_path)
+
+
+@pytest.fixture
+def ctx(home: Home) -> Iterator[ServiceContext]:
+    """The services' context over ``home``'s store (opened once; the store is created on first use)."""
+    yield from home.context()
 
 
 @pytest.fixture

@@ -9,18 +9,9 @@ from typing import Any
 
 import click
 
+from headwater.cli import output
+from headwater.cli.common import load_settings
 from headwater.cli.errors import CliError
-from headwater.cli.output import output_option, render
-
-
-def _celery_settings() -> Any:
-    from headwater.config import Settings
-
-    try:
-        settings = Settings.load()
-    except ValueError as err:
-        raise CliError(str(err)) from None
-    return settings
 
 
 def _app(settings: Any) -> Any:
@@ -33,91 +24,88 @@ def _app(settings: Any) -> Any:
         raise CliError(str(err)) from None
 
 
-def register_celery(main: click.Group) -> None:
-    @main.group()
-    def celery() -> None:
-        """Celery workers, for [core] executor = CeleryExecutor."""
+@click.group()
+def celery() -> None:
+    """Celery workers, for [core] executor = CeleryExecutor."""
 
-    @celery.command("worker")
-    @click.option(
-        "-q",
-        "--queues",
-        default=None,
-        help="Comma-separated queues to take tries from [default: [celery] default_queue].",
-    )
-    @click.option(
-        "-c", "--concurrency", type=int, default=None, help="Tries run at once [default: [celery] worker_concurrency]."
-    )
-    @click.option(
-        "-H", "--celery-hostname", default=None, help="This worker's node name [default: headwater.PID@HOST]."
-    )
-    @click.option("-l", "--loglevel", default="INFO", show_default=True)
-    def worker(queues: str | None, concurrency: int | None, celery_hostname: str | None, loglevel: str) -> None:
-        """Run tries from the broker until stopped (SIGTERM finishes the tries in hand first)."""
-        settings = _celery_settings()
-        if not settings.sql_alchemy_conn.startswith("postgresql"):
-            raise CliError(
-                "A Celery worker records tries in the metadata database the scheduler reads, so "
-                f"[database] sql_alchemy_conn must be PostgreSQL; it is {settings.sql_alchemy_conn!r}."
-            )
-        _check_database(settings)
-        _check_secret(settings)
-        app = _app(settings)
-        names = queues or settings.celery_default_queue
-        count = concurrency if concurrency is not None else settings.celery_worker_concurrency
-        if count < 1:
-            raise CliError(f"--concurrency must be at least 1; got {count}.")
-        node = celery_hostname or f"headwater.{os.getpid()}@{socket.gethostname()}"
-        click.echo(f"headwater celery worker {node}: queues {names}, concurrency {count}", err=True)
-        app.worker_main(
-            [
-                "worker",
-                f"--queues={names}",
-                f"--concurrency={count}",
-                f"--hostname={node}",
-                f"--loglevel={loglevel}",
-                "--pool=prefork",
-                "--without-gossip",
-                "--without-mingle",
-            ]
+
+@celery.command("worker")
+@click.option(
+    "-q",
+    "--queues",
+    default=None,
+    help="Comma-separated queues to take tries from [default: [celery] default_queue].",
+)
+@click.option(
+    "-c", "--concurrency", type=int, default=None, help="Tries run at once [default: [celery] worker_concurrency]."
+)
+@click.option("-H", "--celery-hostname", default=None, help="This worker's node name [default: headwater.PID@HOST].")
+@click.option("-l", "--loglevel", default="INFO", show_default=True)
+def worker(queues: str | None, concurrency: int | None, celery_hostname: str | None, loglevel: str) -> None:
+    """Run tries from the broker until stopped (SIGTERM finishes the tries in hand first)."""
+    settings = load_settings()
+    if not settings.sql_alchemy_conn.startswith("postgresql"):
+        raise CliError(
+            "A Celery worker records tries in the metadata database the scheduler reads, so "
+            f"[database] sql_alchemy_conn must be PostgreSQL; it is {settings.sql_alchemy_conn!r}."
         )
-
-    @celery.command("status")
-    @output_option
-    @click.option("--timeout", type=float, default=2.0, show_default=True, help="Seconds to wait for replies.")
-    def status(output: str, timeout: float) -> None:
-        """List live workers, the queues they take tries from, and the task instances they run."""
-        from kombu.exceptions import OperationalError
-
-        settings = _celery_settings()
-        app = _app(settings)
-        inspect = app.control.inspect(timeout=timeout)
-        try:
-            with ThreadPoolExecutor(3) as pool:  # each question waits out the timeout: ask all three at once
-                asked = [pool.submit(question) for question in (inspect.active_queues, inspect.active, inspect.stats)]
-                queues, active, stats = (future.result() or {} for future in asked)
-        except (OperationalError, OSError) as err:
-            raise CliError(f"Cannot reach the broker at {settings.celery_broker_url}: {err}") from None
-        workers = sorted(set(queues) | set(active) | set(stats))
-        if not workers:
-            raise CliError(
-                f"No worker answered within {timeout:g} s on {settings.celery_broker_url}; start one with "
-                "`headwater celery worker`."
-            )
-        rows = [_worker_row(name, queues, active, stats, table=output == "table") for name in workers]
-        click.echo(render(rows, output))
+    _check_database(settings)
+    _check_secret(settings)
+    app = _app(settings)
+    names = queues or settings.celery_default_queue
+    count = concurrency if concurrency is not None else settings.celery_worker_concurrency
+    if count < 1:
+        raise CliError(f"--concurrency must be at least 1; got {count}.")
+    node = celery_hostname or f"headwater.{os.getpid()}@{socket.gethostname()}"
+    click.echo(f"headwater celery worker {node}: queues {names}, concurrency {count}", err=True)
+    app.worker_main(
+        [
+            "worker",
+            f"--queues={names}",
+            f"--concurrency={count}",
+            f"--hostname={node}",
+            f"--loglevel={loglevel}",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
 
 
-def _worker_row(name: str, queues: Any, active: Any, stats: Any, *, table: bool) -> dict[str, Any]:
-    running = [_running(task) for task in active.get(name, [])]
-    served = [q["name"] for q in queues.get(name, [])]
+@celery.command("status")
+@output.output_option
+@click.option("--timeout", type=float, default=2.0, show_default=True, help="Seconds to wait for replies.")
+def status(fmt: str, timeout: float) -> None:
+    """List live workers, the queues they take tries from, and the task instances they run."""
+    from kombu.exceptions import OperationalError
+
+    settings = load_settings()
+    app = _app(settings)
+    inspect = app.control.inspect(timeout=timeout)
+    try:
+        with ThreadPoolExecutor(3) as pool:  # each question waits out the timeout: ask all three at once
+            asked = [pool.submit(question) for question in (inspect.active_queues, inspect.active, inspect.stats)]
+            queues, active, stats = (future.result() or {} for future in asked)
+    except (OperationalError, OSError) as err:
+        raise CliError(f"Cannot reach the broker at {settings.celery_broker_url}: {err}") from None
+    workers = sorted(set(queues) | set(active) | set(stats))
+    if not workers:
+        raise CliError(
+            f"No worker answered within {timeout:g} s on {settings.celery_broker_url}; start one with "
+            "`headwater celery worker`."
+        )
+    click.echo(output.workers([_worker(name, queues, active, stats) for name in workers], fmt))
+
+
+def _worker(name: str, queues: Any, active: Any, stats: Any) -> dict[str, Any]:
+    """One worker from the broker's replies: the queues it serves and the tries it runs."""
     info = stats.get(name, {})
     return {
         "worker": name,
-        "queues": ",".join(served) if table else served,
+        "queues": [q["name"] for q in queues.get(name, [])],
         "concurrency": info.get("pool", {}).get("max-concurrency"),
         "pid": info.get("pid"),
-        "running": ", ".join(_label(r) for r in running) if table else running,
+        "running": [_running(task) for task in active.get(name, [])],
     }
 
 
@@ -125,11 +113,6 @@ def _running(task: dict[str, Any]) -> dict[str, Any]:
     args = task.get("args") or [{}]
     message = args[0] if isinstance(args, list | tuple) and args and isinstance(args[0], dict) else {}
     return {k: message.get(k) for k in ("dag_id", "run_id", "task_id", "map_index", "try_number")}
-
-
-def _label(running: dict[str, Any]) -> str:
-    index = "" if running.get("map_index", -1) in (-1, None) else f"[{running['map_index']}]"
-    return f"{running['dag_id']}/{running['run_id']}/{running['task_id']}{index} try {running['try_number']}"
 
 
 def _check_secret(settings: Any) -> None:
@@ -145,11 +128,10 @@ def _check_secret(settings: Any) -> None:
 
 def _check_database(settings: Any) -> None:
     """Open the metadata database once before taking work, so a wrong URL fails here, not in a try."""
-    from sqlalchemy.exc import DBAPIError
-
-    from headwater.store.sql import SqlStore
+    from headwater.services.context import check_database
+    from headwater.services.errors import Unavailable
 
     try:
-        SqlStore(settings.sql_alchemy_conn).close()
-    except DBAPIError as err:
-        raise CliError(f"Cannot open the metadata database {settings.sql_alchemy_conn}: {err.orig}") from None
+        check_database(settings)
+    except Unavailable as err:
+        raise CliError(f"Cannot open the metadata database {settings.sql_alchemy_conn}: {err.detail}") from None
