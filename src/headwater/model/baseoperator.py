@@ -6,9 +6,10 @@ import copy
 import functools
 import inspect
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from headwater.model.xcomarg import XComArg
 
 Callback = Callable[[dict[str, Any]], Any]
+_Init = TypeVar("_Init", bound=Callable[..., None])
 
 
 def _accepted_names(init: Callable[..., None]) -> tuple[frozenset[str], bool]:
@@ -69,6 +71,18 @@ def _apply_defaults(init: Callable[..., None]) -> Callable[..., None]:
 
     wrapper._hw_wrapped = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def apply_defaults(init: _Init) -> _Init:
+    """Airflow 1.10's constructor decorator, kept so old operator code imports: it changes nothing,
+    because every operator's ``__init__`` already takes ``default_args`` (as in Airflow 2)."""
+    warnings.warn(
+        "apply_defaults is deprecated (Airflow 3 removes it): default_args reach every operator without "
+        "it; remove the decorator.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return init
 
 
 class BaseOperator(DependencyMixin):

@@ -137,6 +137,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.utils.edgemodifier": _LABEL,
     "airflow.utils.state": _STATE,
     "airflow.utils.helpers": _CHAIN,
+    "airflow.utils.decorators": {"apply_defaults": "headwater.model.baseoperator:apply_defaults"},
     "airflow.utils.dates": _DATES,
     "airflow.utils.timezone": _TIMEZONE,
     "airflow.utils.weekday": _WEEKDAY_ENUM,

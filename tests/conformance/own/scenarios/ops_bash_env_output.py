@@ -16,7 +16,8 @@ with DAG("ops_bash_env_output", start_date=datetime(2024, 1, 1), schedule="@dail
     )
     appended = BashOperator(
         task_id="appended",
-        bash_command='echo "$TARGET:${HOME:+has-home}:$AIRFLOW_CTX_DAG_ID:$AIRFLOW_CTX_TASK_ID:$AIRFLOW_CTX_DAG_RUN_ID"',
+        bash_command='echo "$TARGET:${HOME:+has-home}:$AIRFLOW_CTX_DAG_ID:$AIRFLOW_CTX_TASK_ID:'
+        '$AIRFLOW_CTX_DAG_RUN_ID"',
         env={"TARGET": "warehouse"},
         append_env=True,
     )
