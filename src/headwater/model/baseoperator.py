@@ -137,6 +137,8 @@ class BaseOperator(DependencyMixin):
         on_retry_callback: Callback | list[Callback] | None = None,
         on_skipped_callback: Callback | list[Callback] | None = None,
         on_execute_callback: Callback | list[Callback] | None = None,
+        pre_execute: Callable[[dict[str, Any]], Any] | None = None,
+        post_execute: Callable[[dict[str, Any], Any], Any] | None = None,
         dag: DAG | None = None,
         task_group: TaskGroup | None = None,
         logger_name: str | None = None,
@@ -191,6 +193,8 @@ class BaseOperator(DependencyMixin):
         self.on_retry_callback = on_retry_callback
         self.on_skipped_callback = on_skipped_callback
         self.on_execute_callback = on_execute_callback
+        self._pre_execute_hook = pre_execute
+        self._post_execute_hook = post_execute
         self.is_setup = False
         self.is_teardown = False
         self.on_failure_fail_dagrun = False
@@ -395,8 +399,20 @@ class BaseOperator(DependencyMixin):
 
         return OperatorPartial(cls, kwargs)
 
+    def pre_execute(self, context: dict[str, Any]) -> None:
+        """Called right before ``execute`` (templates rendered): runs the ``pre_execute`` hook, where
+        ``@task.run_if`` / ``@task.skip_if`` put their condition. Subclasses may override it, as in Airflow."""
+        if self._pre_execute_hook is not None:
+            self._pre_execute_hook(context)
+
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute(context).")
+
+    def post_execute(self, context: dict[str, Any], result: Any = None) -> None:
+        """Called right after ``execute`` with its result; runs the ``post_execute`` hook. An error here
+        fails the try, as in Airflow."""
+        if self._post_execute_hook is not None:
+            self._post_execute_hook(context, result)
 
     def __repr__(self) -> str:
         return f"<Task({type(self).__name__}): {self.task_id}>"

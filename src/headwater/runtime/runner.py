@@ -146,6 +146,7 @@ def run_task(
     try:
         keep = {id(v) for k, v in (mapped_kwargs or {}).items() if k in (unrendered or ())}
         render_template_fields(concrete, context, keep=keep)
+        concrete.pre_execute(context)
         _call_callbacks(concrete.on_execute_callback, context, task.task_id, "on_execute")
         token = set_current_context(context)
         try:
@@ -155,6 +156,7 @@ def run_task(
             reset_current_context(token)
         if concrete.do_xcom_push:
             push_result(concrete, ti, result, mapped_instance=task.is_mapped)
+        concrete.post_execute(context, result)
         state, reason, skips = TaskState.SUCCESS, "ran and succeeded", ti.skips
     except SkipTask as exc:
         state, reason = TaskState.SKIPPED, f"the task raised {type(exc).__name__}{_where(exc)}: {exc}"
