@@ -10,30 +10,11 @@ from typing import Any, ClassVar
 
 from headwater.errors import SkipTask
 from headwater.model.baseoperator import BaseOperator
+from headwater.runtime.context import airflow_context_vars
 
 
 class BashCommandFailed(RuntimeError):
     """Raised when the command exits with a code that neither succeeds nor skips."""
-
-
-def airflow_context_env(context: dict[str, Any]) -> dict[str, str]:
-    """The ``AIRFLOW_CTX_*`` variables Airflow exports to a task's command, under Airflow's names.
-
-    Scripts written for Airflow read ``$AIRFLOW_CTX_DAG_RUN_ID`` and friends to tag their output;
-    like Airflow, a value that is unset or empty (an operator without ``email``) is left out.
-    """
-    task, ti = context["task"], context["ti"]
-    email = getattr(task, "email", None)
-    values: dict[str, Any] = {
-        "AIRFLOW_CTX_DAG_EMAIL": email if isinstance(email, str) else ",".join(email or []),
-        "AIRFLOW_CTX_DAG_OWNER": getattr(task, "owner", None),
-        "AIRFLOW_CTX_DAG_ID": context["dag"].dag_id,
-        "AIRFLOW_CTX_TASK_ID": task.task_id,
-        "AIRFLOW_CTX_EXECUTION_DATE": context["logical_date"].isoformat(),
-        "AIRFLOW_CTX_TRY_NUMBER": str(ti.try_number),
-        "AIRFLOW_CTX_DAG_RUN_ID": context["run_id"],
-    }
-    return {key: str(value) for key, value in values.items() if value}
 
 
 class BashOperator(BaseOperator):
@@ -70,7 +51,7 @@ class BashOperator(BaseOperator):
         env = dict(self.env) if self.env is not None else dict(os.environ)
         if self.env is not None and self.append_env:
             env = {**os.environ, **self.env}
-        env.update(airflow_context_env(context))
+        env.update(airflow_context_vars(context))
         return env
 
     def execute(self, context: dict[str, Any]) -> str | None:

@@ -24,7 +24,7 @@ from headwater.errors import FailTask, SkipTask, TaskError
 from headwater.model.baseoperator import BaseOperator
 from headwater.model.mapping import is_mappable, mapped_consumers
 from headwater.model.states import TaskState
-from headwater.runtime.context import RunEnvironment, task_context
+from headwater.runtime.context import RunEnvironment, airflow_context_vars, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
 from headwater.runtime.templating import render_template_fields
@@ -120,6 +120,17 @@ def push_result(task: BaseOperator, ti: RuntimeTaskInstance, result: Any, *, map
     ti.xcom_push(XCOM_RETURN_KEY, result)
 
 
+def _export_context_vars(context: dict[str, Any]) -> None:
+    """Put this try's ``AIRFLOW_CTX_*`` variables in the process environment, as Airflow does before
+    ``pre_execute``, so code the task calls (and its child processes) can read them; variables an earlier
+    task of this process set and this one does not (an ``email`` it lacks) are removed, as in a fresh
+    task process."""
+    exported = airflow_context_vars(context)
+    for stale in [key for key in os.environ if key.startswith("AIRFLOW_CTX_") and key not in exported]:
+        del os.environ[stale]
+    os.environ.update(exported)
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -146,6 +157,7 @@ def run_task(
     try:
         keep = {id(v) for k, v in (mapped_kwargs or {}).items() if k in (unrendered or ())}
         render_template_fields(concrete, context, keep=keep)
+        _export_context_vars(context)
         concrete.pre_execute(context)
         _call_callbacks(concrete.on_execute_callback, context, task.task_id, "on_execute")
         token = set_current_context(context)
