@@ -27,6 +27,13 @@ class TestBash:
                 )
                 BashOperator(task_id="inherit", bash_command='echo "[$HW_OUTER]"')
                 BashOperator(task_id="context", bash_command='echo "$AIRFLOW_CTX_DAG_ID/$AIRFLOW_CTX_TASK_ID"')
+                BashOperator(
+                    task_id="run_context",
+                    bash_command='echo "$AIRFLOW_CTX_DAG_RUN_ID|$AIRFLOW_CTX_EXECUTION_DATE|$AIRFLOW_CTX_TRY_NUMBER|'
+                    '$AIRFLOW_CTX_DAG_OWNER|$AIRFLOW_CTX_DAG_EMAIL|${AIRFLOW_CTX_RUN_ID:-unset}"',
+                    owner="etl",
+                    email=["a@example.com", "b@example.com"],
+                )
             """
         )
         return dags_test(path)
@@ -66,6 +73,14 @@ class TestBash:
     def test_airflow_context_variables_are_exported(self, bash_run) -> None:
         """Given a command reading AIRFLOW_CTX_*, when it runs, then it sees the DAG and task ids."""
         assert bash_run.json["xcoms"]["context"] == {"return_value": "shell/context"}
+
+    def test_airflow_context_variables_carry_the_run_and_the_owner_under_airflow_names(self, bash_run) -> None:
+        """Given a command reading the run id, date, try, owner and e-mail variables, when it runs, then it sees
+        them under Airflow's names (AIRFLOW_CTX_DAG_RUN_ID, e-mails joined by commas)."""
+        run_id = bash_run.json["run_id"]
+        assert bash_run.json["xcoms"]["run_context"] == {
+            "return_value": f"{run_id}|{bash_run.json['logical_date']}|1|etl|a@example.com,b@example.com|unset"
+        }
 
     def test_task_bash_runs_the_returned_command_rendered(self, write_dag, dags_test) -> None:
         """Given @task.bash returning a command with a template, when it runs, then the rendered command's last

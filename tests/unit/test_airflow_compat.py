@@ -151,3 +151,35 @@ class TestNotServed:
         lines = proc.stdout.splitlines()
         assert lines[:2] == ["None False", "NotServedName"], proc.stderr
         assert f"(yet); imported at {tmp_path / 'my_dag.py'}:6. Instead: Variables" in lines[2]
+
+
+class TestApplyDefaults:
+    def test_a_constructor_decorated_with_apply_defaults_still_gets_default_args(self, tmp_path: Path) -> None:
+        """Airflow 1.10-style operator code: `@apply_defaults` on `__init__(self, *args, **kwargs)` imports,
+        warns that the decorator is deprecated, and the DAG's default_args still reach the operator."""
+        proc = run_file(
+            tmp_path,
+            """
+            import warnings
+            from datetime import datetime
+            from airflow import DAG
+            from airflow.models import BaseOperator
+            from airflow.utils.decorators import apply_defaults
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+
+                class CopyOperator(BaseOperator):
+                    @apply_defaults
+                    def __init__(self, source, *args, **kwargs):
+                        super().__init__(*args, **kwargs)
+                        self.source = source
+
+            print(caught[0].category.__name__, "apply_defaults is deprecated" in str(caught[0].message))
+            with DAG("d", start_date=datetime(2024, 1, 1), default_args={"retries": 4, "owner": "etl"}):
+                op = CopyOperator("s3://in", task_id="copy")
+            print(op.source, op.retries, op.owner)
+            """,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == ["DeprecationWarning True", "s3://in 4 etl"]

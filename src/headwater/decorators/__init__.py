@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from headwater.decorators.base import TaskDecorator, make_decorator
+from headwater.decorators.condition import run_if, skip_if
 from headwater.decorators.operators import (
     DecoratedBashOperator,
     DecoratedBranchExternalPythonOperator,
@@ -23,8 +24,8 @@ from headwater.model.taskgroup import TaskGroup
 
 
 class _TaskNamespace:
-    """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash`` and the
-    virtualenv / external-Python variants."""
+    """``task``, ``task.python``, ``task.branch``, ``task.short_circuit``, ``task.bash``, the
+    virtualenv / external-Python variants and the conditions ``task.run_if`` / ``task.skip_if``."""
 
     def __call__(
         self,
@@ -62,11 +63,14 @@ class _TaskNamespace:
     def branch_external_python(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         return make_decorator(DecoratedBranchExternalPythonOperator, python_callable, False, kwargs)
 
+    run_if = staticmethod(run_if)
+    skip_if = staticmethod(skip_if)
+
     def __getattr__(self, name: str) -> Any:
         raise AttributeError(
             f"@task.{name} is not available in headwater; use @task, @task.branch, @task.short_circuit, "
-            "@task.bash, @task.virtualenv, @task.branch_virtualenv, @task.external_python or "
-            "@task.branch_external_python."
+            "@task.bash, @task.virtualenv, @task.branch_virtualenv, @task.external_python, "
+            "@task.branch_external_python, @task.run_if or @task.skip_if."
         )
 
 

@@ -6,9 +6,10 @@ import copy
 import functools
 import inspect
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from headwater.model import context_stack
 from headwater.model.dependencies import DependencyMixin, as_list
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from headwater.model.xcomarg import XComArg
 
 Callback = Callable[[dict[str, Any]], Any]
+_Init = TypeVar("_Init", bound=Callable[..., None])
 
 
 def _accepted_names(init: Callable[..., None]) -> tuple[frozenset[str], bool]:
@@ -69,6 +71,18 @@ def _apply_defaults(init: Callable[..., None]) -> Callable[..., None]:
 
     wrapper._hw_wrapped = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def apply_defaults(init: _Init) -> _Init:
+    """Airflow 1.10's constructor decorator, kept so old operator code imports: it changes nothing,
+    because every operator's ``__init__`` already takes ``default_args`` (as in Airflow 2)."""
+    warnings.warn(
+        "apply_defaults is deprecated (Airflow 3 removes it): default_args reach every operator without "
+        "it; remove the decorator.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return init
 
 
 class BaseOperator(DependencyMixin):
@@ -125,6 +139,8 @@ class BaseOperator(DependencyMixin):
         on_retry_callback: Callback | list[Callback] | None = None,
         on_skipped_callback: Callback | list[Callback] | None = None,
         on_execute_callback: Callback | list[Callback] | None = None,
+        pre_execute: Callable[[dict[str, Any]], Any] | None = None,
+        post_execute: Callable[[dict[str, Any], Any], Any] | None = None,
         dag: DAG | None = None,
         task_group: TaskGroup | None = None,
         logger_name: str | None = None,
@@ -182,6 +198,8 @@ class BaseOperator(DependencyMixin):
         self.on_retry_callback = on_retry_callback
         self.on_skipped_callback = on_skipped_callback
         self.on_execute_callback = on_execute_callback
+        self._pre_execute_hook = pre_execute
+        self._post_execute_hook = post_execute
         self.is_setup = False
         self.is_teardown = False
         self.on_failure_fail_dagrun = False
@@ -391,8 +409,20 @@ class BaseOperator(DependencyMixin):
 
         return OperatorPartial(cls, kwargs)
 
+    def pre_execute(self, context: dict[str, Any]) -> None:
+        """Called right before ``execute`` (templates rendered): runs the ``pre_execute`` hook, where
+        ``@task.run_if`` / ``@task.skip_if`` put their condition. Subclasses may override it, as in Airflow."""
+        if self._pre_execute_hook is not None:
+            self._pre_execute_hook(context)
+
     def execute(self, context: dict[str, Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute(context).")
+
+    def post_execute(self, context: dict[str, Any], result: Any = None) -> None:
+        """Called right after ``execute`` with its result; runs the ``post_execute`` hook. An error here
+        fails the try, as in Airflow."""
+        if self._post_execute_hook is not None:
+            self._post_execute_hook(context, result)
 
     def __repr__(self) -> str:
         return f"<Task({type(self).__name__}): {self.task_id}>"

@@ -21,8 +21,6 @@ IGNORED_TASK_ARGS: Mapping[str, str] = {
     "resources": "resources are not reserved",
     "inlets": "lineage is not recorded",
     "outlets": "datasets are not updated and lineage is not recorded",
-    "pre_execute": "it is not called before execute",
-    "post_execute": "it is not called after execute",
     "ignore_first_depends_on_past": "depends_on_past applies from the first run",
     "wait_for_past_depends_before_skipping": "a skip is not delayed for depends_on_past",
 }

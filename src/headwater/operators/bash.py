@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from headwater.errors import SkipTask
 from headwater.model.baseoperator import BaseOperator
+from headwater.runtime.context import airflow_context_vars
 
 
 class BashCommandFailed(RuntimeError):
@@ -50,15 +51,7 @@ class BashOperator(BaseOperator):
         env = dict(self.env) if self.env is not None else dict(os.environ)
         if self.env is not None and self.append_env:
             env = {**os.environ, **self.env}
-        env.update(
-            {
-                "AIRFLOW_CTX_DAG_ID": context["dag"].dag_id,
-                "AIRFLOW_CTX_TASK_ID": self.task_id,
-                "AIRFLOW_CTX_RUN_ID": context["run_id"],
-                "AIRFLOW_CTX_EXECUTION_DATE": context["ts"],
-                "AIRFLOW_CTX_TRY_NUMBER": str(context["ti"].try_number),
-            }
-        )
+        env.update(airflow_context_vars(context))
         return env
 
     def execute(self, context: dict[str, Any]) -> str | None:

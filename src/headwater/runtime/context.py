@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -154,3 +154,24 @@ def task_context(env: RunEnvironment, task: BaseOperator, ti: Any) -> Context:
         task_instance_key_str=f"{env.dag.dag_id}__{task.task_id}__{context['ds_nodash']}",
     )
     return context
+
+
+def airflow_context_vars(context: Mapping[str, Any]) -> dict[str, str]:
+    """The ``AIRFLOW_CTX_*`` variables Airflow exports to every task's process environment (and a
+    BashOperator's command), under Airflow's names.
+
+    Scripts and libraries called from tasks read ``$AIRFLOW_CTX_DAG_RUN_ID`` and friends to tag their
+    output; like Airflow, a value that is unset or empty (an operator without ``email``) is left out.
+    """
+    task, ti = context["task"], context["ti"]
+    email = getattr(task, "email", None)
+    values: dict[str, Any] = {
+        "AIRFLOW_CTX_DAG_EMAIL": email if isinstance(email, str) else ",".join(email or []),
+        "AIRFLOW_CTX_DAG_OWNER": getattr(task, "owner", None),
+        "AIRFLOW_CTX_DAG_ID": context["dag"].dag_id,
+        "AIRFLOW_CTX_TASK_ID": task.task_id,
+        "AIRFLOW_CTX_EXECUTION_DATE": context["logical_date"].isoformat(),
+        "AIRFLOW_CTX_TRY_NUMBER": str(ti.try_number),
+        "AIRFLOW_CTX_DAG_RUN_ID": context["run_id"],
+    }
+    return {key: str(value) for key, value in values.items() if value}

@@ -25,7 +25,7 @@ from headwater.model.baseoperator import BaseOperator
 from headwater.model.mapping import MissingMapInput, is_mappable, mapped_consumers, materialize
 from headwater.model.states import TaskState
 from headwater.runtime.callbacks import call_callbacks, finish_try
-from headwater.runtime.context import RunEnvironment, task_context
+from headwater.runtime.context import RunEnvironment, airflow_context_vars, task_context
 from headwater.runtime.current import reset_current_context, set_current_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
 from headwater.runtime.templating import render_template_fields
@@ -153,6 +153,17 @@ def _after_error(
     return state, f"try {try_number} of {budget + 1} failed ({detail}); retrying after {delay}", env.now() + delay
 
 
+def _export_context_vars(context: dict[str, Any]) -> None:
+    """Put this try's ``AIRFLOW_CTX_*`` variables in the process environment, as Airflow does before
+    ``pre_execute``, so code the task calls (and its child processes) can read them; variables an earlier
+    task of this process set and this one does not (an ``email`` it lacks) are removed, as in a fresh
+    task process."""
+    exported = airflow_context_vars(context)
+    for stale in [key for key in os.environ if key.startswith("AIRFLOW_CTX_") and key not in exported]:
+        del os.environ[stale]
+    os.environ.update(exported)
+
+
 def run_task(
     env: RunEnvironment,
     task: BaseOperator,
@@ -184,6 +195,8 @@ def run_task(
             raise map_error
         keep = {id(v) for k, v in mapped_kwargs.items() if k in (unrendered or ())}
         render_template_fields(concrete, context, keep=keep)
+        _export_context_vars(context)
+        concrete.pre_execute(context)
         call_callbacks(concrete.on_execute_callback, context, f"task {task.task_id!r}")
         token = set_current_context(context)
         try:
@@ -193,6 +206,7 @@ def run_task(
             reset_current_context(token)
         if concrete.do_xcom_push:
             push_result(concrete, ti, result, mapped_instance=task.is_mapped)
+        concrete.post_execute(context, result)
         state, reason, skips = TaskState.SUCCESS, "ran and succeeded", ti.skips
     except SkipTask as exc:
         state, reason = TaskState.SKIPPED, f"the task raised {type(exc).__name__}{_where(exc)}: {exc}"

@@ -166,6 +166,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.utils.edgemodifier": _LABEL,
     "airflow.utils.state": _STATE,
     "airflow.utils.helpers": _CHAIN,
+    "airflow.utils.decorators": {"apply_defaults": "headwater.model.baseoperator:apply_defaults"},
     "airflow.utils.dates": _DATES,
     "airflow.utils.email": _EMAIL_UTILS,
     "airflow.utils.timezone": _TIMEZONE,

@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM {{ params.schema }}.{{ task.table }} WHERE ds = '{{ ds }}'
