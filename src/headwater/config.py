@@ -114,6 +114,11 @@ class Settings:
     email: EmailSettings = field(default_factory=EmailSettings)
     raw: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """Short and secret-free: the settings reach task contexts as ``conf``, where ``{{ conf }}`` or a
+        printed context would otherwise write passwords (SMTP, the database URL) into task logs."""
+        return f"<headwater Settings from {self.home}>"
+
     def get(self, section: str, key: str, fallback: Any = None) -> Any:
         """A raw value, as Airflow's ``conf.get(section, key)`` reads it."""
         return self.raw.get(section.lower(), {}).get(key.lower(), fallback)

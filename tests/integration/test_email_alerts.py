@@ -226,3 +226,29 @@ class TestEmailOperator:
             "EmailOperator (task_id: 'send') needs to=..., the address(es) to send to: a list, or a string "
             "separated by ',' or ';'."
         )
+
+
+def test_the_smtp_password_never_reaches_a_task_through_conf(
+    write_dag, dags_test, monkeypatch: pytest.MonkeyPatch, headwater_home: Path
+) -> None:
+    """Given an SMTP password in the settings, when a task renders ``{{ conf }}`` and prints its context,
+    then neither its XCom nor its log holds the password (``conf`` shows only where the settings live)."""
+    monkeypatch.setenv("HEADWATER__SMTP__SMTP_PASSWORD", "hunter2-secret")
+    path = write_dag(
+        dag_file(
+            """
+            def show(templates_dict, **context):
+                print(context)
+                return templates_dict["conf"]
+
+            with DAG("conf_leak", start_date=pendulum.datetime(2024, 1, 1, tz="UTC"), schedule=None):
+                PythonOperator(task_id="show", python_callable=show, templates_dict={"conf": "{{ conf }}"})
+            """
+        )
+    )
+
+    run = dags_test(path)
+
+    assert run.tasks() == {"show": "success"}
+    assert run.json["xcoms"]["show"]["return_value"] == f"<headwater Settings from {headwater_home}>"
+    assert "hunter2-secret" not in run.stdout + run.stderr

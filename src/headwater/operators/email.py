@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from headwater.model.baseoperator import BaseOperator
-from headwater.runtime.alerts import send_email
 
 
 class EmailOperator(BaseOperator):
@@ -56,6 +55,8 @@ class EmailOperator(BaseOperator):
         self.from_email = from_email
 
     def execute(self, context: Any) -> None:
+        from headwater.runtime.alerts import send_email  # the runtime's mail path; operators sit below it
+
         assert self.to is not None and self.subject is not None and self.html_content is not None  # checked above
         send_email(
             self.to,

@@ -90,14 +90,18 @@ def run_dag_callbacks(
     listed = list(instances)
     if not callbacks or not listed:
         return
+    where = f"DAG {env.dag.dag_id!r}, run {env.dag_run.run_id!r}"
     task_id, map_index, try_number, max_tries, state = callback_instance(env, listed)
-    task = env.dag.task_dict[task_id]
-    ti = RuntimeTaskInstance(env, task, map_index, try_number, max_tries)
-    ti.state = state  # type: ignore[assignment]  # None for an instance a deadlocked run never ran, as in Airflow
-    context = task_context(env, task, ti)
+    try:
+        task = env.dag.task_dict[task_id]
+        ti = RuntimeTaskInstance(env, task, map_index, try_number, max_tries)
+        ti.state = state  # type: ignore[assignment]  # None for an instance a deadlocked run never ran, as in Airflow
+        context = task_context(env, task, ti)
+    except Exception:  # noqa: BLE001 - logged with its traceback; the run's end is still recorded
+        dag_log.exception("The context of the DAG callbacks of %s could not be built; they were not called.", where)
+        return
     ti.context = context
     context["reason"] = reason
-    where = f"DAG {env.dag.dag_id!r}, run {env.dag_run.run_id!r}"
     for callback in callbacks if isinstance(callbacks, list) else [callbacks]:
         dag_log.info("Executing dag callback function: %s", _name(callback))
         try:

@@ -28,7 +28,7 @@ from headwater.runtime.context import RunEnvironment, task_context
 from headwater.runtime.task_instance import RuntimeTaskInstance
 from headwater.runtime.xcom_access import RunXComs
 from headwater.scheduler.run_driver import RunDriver
-from headwater.store.records import RunChanges, Store, TaskInstanceRecord
+from headwater.store.records import RunChanges, Store, TaskInstanceRecord, XComRow
 
 if TYPE_CHECKING:
     from headwater.model.baseoperator import BaseOperator
@@ -86,7 +86,13 @@ class DagCallbackThreads:
         if not callbacks and not (task.email and getattr(task, "email_on_failure" if failed else "email_on_retry")):
             return
         env = driver.env  # its own XComs: the driver goes on writing the run's
-        env = dataclasses.replace(env, xcoms=RunXComs(env.dag.dag_id, env.dag_run.run_id, env.xcoms.backend), _base={})
+        dag_id, run_id = env.dag.dag_id, env.dag_run.run_id
+
+        def rows_of(task_id: str | None) -> list[XComRow]:
+            return [row for row in self.store.xcoms(dag_id, run_id) if task_id is None or row.task_id == task_id]
+
+        xcoms = RunXComs(dag_id, run_id, env.xcoms.backend, loader=rows_of)
+        env = dataclasses.replace(env, xcoms=xcoms, _base={})  # pulls read what the run's tasks stored
         label = f"task {task.task_id!r} of DAG {env.dag.dag_id!r}, run {env.dag_run.run_id!r} (try {stored.try_number})"
         thread = threading.Thread(
             target=self._call_lost, args=(env, task, stored, label), name=f"task-callback-{task.task_id}", daemon=True

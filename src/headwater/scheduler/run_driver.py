@@ -484,6 +484,7 @@ class RunDriver:
             instances=[
                 (r.task_id, r.map_index, r.try_number, r.max_tries, r.state.value if r.state else None)
                 for r in self.records.values()
+                if r.state is not TaskState.REMOVED  # Airflow leaves removed instances out
             ],
         )
 
