@@ -28,6 +28,7 @@ Callback = Callable[[dict[str, Any]], Any]
 _Init = TypeVar("_Init", bound=Callable[..., None])
 
 
+@functools.cache  # one signature per operator class, not one per task built
 def _accepted_names(init: Callable[..., None]) -> tuple[frozenset[str], bool]:
     params = inspect.signature(init).parameters.values()
     names = frozenset(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))

@@ -153,15 +153,23 @@ def _after_error(
     return state, f"try {try_number} of {budget + 1} failed ({detail}); retrying after {delay}", env.now() + delay
 
 
+_EXPORTED_CONTEXT_VARS: set[str] = set()
+"""The ``AIRFLOW_CTX_*`` names the last try of this process exported: only those can be stale (scanning
+``os.environ`` on every try costs more than the task itself on a fast DAG)."""
+
+
 def _export_context_vars(context: dict[str, Any]) -> None:
     """Put this try's ``AIRFLOW_CTX_*`` variables in the process environment, as Airflow does before
     ``pre_execute``, so code the task calls (and its child processes) can read them; variables an earlier
     task of this process set and this one does not (an ``email`` it lacks) are removed, as in a fresh
     task process."""
     exported = airflow_context_vars(context)
-    for stale in [key for key in os.environ if key.startswith("AIRFLOW_CTX_") and key not in exported]:
-        del os.environ[stale]
+    earlier = _EXPORTED_CONTEXT_VARS or {k for k in os.environ if k.startswith("AIRFLOW_CTX_")}  # first try: inherited
+    for key in earlier - exported.keys():
+        os.environ.pop(key, None)
     os.environ.update(exported)
+    _EXPORTED_CONTEXT_VARS.clear()
+    _EXPORTED_CONTEXT_VARS.update(exported)
 
 
 def run_task(

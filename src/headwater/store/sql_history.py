@@ -15,6 +15,7 @@ tries of an instance are its history rows, plus its live row while a try is unde
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,7 +140,6 @@ def append_tries(conn: Connection, now: dt.datetime, ended: Sequence[TaskInstanc
     transaction; a try already recorded is left as it is."""
     if not ended:
         return
-    h = t.task_instance_history
     rows = [
         {
             **{name: getattr(rec, name) for name in _COPIED},
@@ -150,15 +150,20 @@ def append_tries(conn: Connection, now: dt.datetime, ended: Sequence[TaskInstanc
         }
         for rec in ended
     ]
-    if conn.dialect.name == "postgresql":
+    conn.execute(_append_statement(conn.dialect.name), rows)
+
+
+@functools.cache
+def _append_statement(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` into the history, built once per dialect (it runs per try)."""
+    h = t.task_instance_history
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        statement: Any = pg_insert(h).on_conflict_do_nothing()
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+        return pg_insert(h).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = sqlite_insert(h).on_conflict_do_nothing()
-    conn.execute(statement, rows)
+    return sqlite_insert(h).on_conflict_do_nothing()
 
 
 def _history_state(state: TaskState | None) -> str:
